@@ -1,0 +1,2 @@
+from . import exceptions
+from . import models

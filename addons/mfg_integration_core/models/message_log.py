@@ -1,0 +1,171 @@
+import json
+import logging
+import re
+from datetime import timedelta
+
+from odoo import api, fields, models, tools
+
+_logger = logging.getLogger(__name__)
+
+REDACTED = "***"
+SENSITIVE_KEY = re.compile(
+    r"(authorization|api[-_]?key|password|passwd|secret|token|signature|cookie)", re.I
+)
+BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
+
+
+def redact(value):
+    """Return a copy of value with secrets (by key name or bearer token) masked."""
+    if isinstance(value, dict):
+        return {
+            key: REDACTED if SENSITIVE_KEY.search(str(key)) else redact(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact(item) for item in value]
+    if isinstance(value, str):
+        return BEARER.sub(lambda match: f"{match.group(1)} {REDACTED}", value)
+    return value
+
+
+class MfgIntegrationMessageLog(models.Model):
+    """One inbound or outbound exchange with a connected system."""
+
+    _name = "mfg.integration.message.log"
+    _description = "Integration Message Log"
+    _order = "id desc"
+    _rec_name = "correlation_id"
+
+    direction = fields.Selection(
+        [("inbound", "Inbound"), ("outbound", "Outbound")], required=True, index=True
+    )
+    system_id = fields.Many2one("mfg.integration.system", index=True, ondelete="set null")
+    route = fields.Char(help="Inbound route or outbound endpoint URL.", index=True)
+    method = fields.Char(string="HTTP Method")
+    correlation_id = fields.Char(index=True)
+    traceparent = fields.Char(string="Trace Parent")
+    status = fields.Selection(
+        [
+            ("success", "Success"),
+            ("accepted", "Accepted"),
+            ("rejected", "Rejected"),
+            ("failed", "Failed"),
+        ],
+        required=True,
+        index=True,
+    )
+    http_status = fields.Integer(string="HTTP Status", aggregator=False)
+    latency_ms = fields.Float(string="Latency (ms)", digits=(16, 1), aggregator="avg")
+    attempt = fields.Integer(default=1, aggregator="max")
+    request_headers = fields.Text()
+    request_payload = fields.Text()
+    response_payload = fields.Text()
+    error = fields.Text()
+    res_model = fields.Char(string="Related Model", index=True)
+    res_id = fields.Many2oneReference(string="Related Record Id", model_field="res_model")
+    record_ref = fields.Reference(
+        selection="_selection_related_model",
+        string="Related Record",
+        compute="_compute_record_ref",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    count = fields.Integer(default=1, help="For counting in pivot and graph views.")
+
+    @api.model
+    def _selection_related_model(self):
+        return [(model.model, model.name) for model in self.env["ir.model"].sudo().search([])]
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_ref(self):
+        for log in self:
+            valid = log.res_model in self.env and log.res_id
+            log.record_ref = f"{log.res_model},{log.res_id}" if valid else False
+
+    # ------------------------------------------------------------------
+    # Settings
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_setting(self, key, default):
+        """Integer setting: system parameter first, then the server configuration."""
+        value = self.env["ir.config_parameter"].sudo().get_param(f"mfg_integration.{key}")
+        if value in (None, False, ""):
+            value = tools.config.get(f"mfg_integration_{key}", default)
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            _logger.warning("Setting mfg_integration.%s=%r is not a number", key, value)
+            return default
+
+    # ------------------------------------------------------------------
+    # Writing
+    # ------------------------------------------------------------------
+    @api.model
+    def _serialize(self, payload, max_bytes):
+        """Redact and cap a payload (dict, list or text) for storage."""
+        if payload is None:
+            return False
+        if isinstance(payload, bytes):
+            payload = payload.decode("utf-8", errors="replace")
+        if isinstance(payload, str):
+            try:
+                payload = json.loads(payload)
+            except ValueError:
+                text = redact(payload)
+            else:
+                text = json.dumps(redact(payload), ensure_ascii=False, default=str)
+        else:
+            text = json.dumps(redact(payload), ensure_ascii=False, default=str)
+        encoded = text.encode("utf-8")
+        if len(encoded) > max_bytes:
+            kept = encoded[:max_bytes].decode("utf-8", errors="ignore")
+            text = f"{kept}\n… [truncated: {len(encoded)} bytes in all]"
+        return text
+
+    @api.model
+    def _log_exchange(self, values, record=None, independent=False):
+        """Write one log row; payloads are redacted and capped.
+
+        :param values: field values; request_headers, request_payload and
+            response_payload may be dicts, lists, bytes or text
+        :param record: related business record, if any
+        :param independent: write and commit in a separate transaction, so
+            that the row survives a rollback of the caller's transaction
+        """
+        values = dict(values)
+        max_bytes = self._get_setting("log_payload_max_bytes", 65536)
+        for key in ("request_headers", "request_payload", "response_payload", "error"):
+            if key in values:
+                values[key] = self._serialize(values[key], max_bytes)
+        if record:
+            values.update(res_model=record._name, res_id=record.id)
+        if not independent:
+            return self.sudo().create(values)
+        with self.env.registry.cursor() as cr:
+            log = self.with_env(self.env(cr=cr)).sudo().create(values)
+            log_id = log.id
+        return self.browse(log_id)
+
+    # ------------------------------------------------------------------
+    # Retention
+    # ------------------------------------------------------------------
+    @api.model
+    def _purge_expired(self, batch_size=10000):
+        """Delete rows older than the retention period; return how many."""
+        days = self._get_setting("log_retention_days", 30)
+        if days <= 0:
+            return 0
+        limit = fields.Datetime.now() - timedelta(days=days)
+        total = 0
+        while True:
+            expired = self.sudo().search([("create_date", "<", limit)], limit=batch_size)
+            if not expired:
+                break
+            total += len(expired)
+            expired.unlink()
+            if len(expired) < batch_size:
+                break
+        if total:
+            _logger.info("Purged %s integration message log rows older than %s days", total, days)
+        return total

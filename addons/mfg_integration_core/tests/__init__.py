@@ -1,0 +1,5 @@
+from . import test_mapping_engine
+from . import test_constraints
+from . import test_security
+from . import test_message_log
+from . import test_ui

@@ -1,0 +1,204 @@
+from odoo.addons.mfg_integration_core.exceptions import (
+    AmbiguousMappingError,
+    MappingError,
+    UnknownReferenceError,
+    UnmappedCodeError,
+    UnmappedRecordError,
+)
+
+from .common import MappingCase
+
+
+class TestCrossReferences(MappingCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.engine = cls.env["mfg.integration.mapping"]
+        cls._xref(cls.mes, cls.type_partner, "SUP-100", cls.supplier)
+        cls._xref(cls.wms, cls.type_partner, "V0042", cls.supplier)
+
+    def test_inbound_found(self):
+        self.assertEqual(self.engine.resolve_record("MES-01", "partner", "SUP-100"), self.supplier)
+        self.assertEqual(self.engine.resolve_record(self.wms, "partner", "V0042"), self.supplier)
+
+    def test_inbound_unknown_is_typed(self):
+        with self.assertRaises(UnknownReferenceError) as caught:
+            self.engine.resolve_record("MES-01", "partner", "SUP-999")
+        error = caught.exception
+        self.assertEqual(
+            (error.system, error.kind, error.value, error.code),
+            ("MES-01", "partner", "SUP-999", "unknown_reference"),
+        )
+        self.assertIn("MES-01 sent partner 'SUP-999'", str(error))
+        self.assertEqual(error.to_dict()["code"], "unknown_reference")
+        # ids are per system: WMS's id means nothing to the MES
+        with self.assertRaises(UnknownReferenceError):
+            self.engine.resolve_record("MES-01", "partner", "V0042")
+        self.assertFalse(
+            self.engine.resolve_record("MES-01", "partner", "SUP-999", raise_if_missing=False)
+        )
+
+    def test_unknown_system_and_type(self):
+        with self.assertRaises(UnknownReferenceError) as caught:
+            self.engine.resolve_record("NOPE", "partner", "SUP-100")
+        self.assertEqual(caught.exception.kind, "system")
+        with self.assertRaises(UnknownReferenceError) as caught:
+            self.engine.resolve_record("MES-01", "gizmo", "SUP-100")
+        self.assertEqual(caught.exception.value, "gizmo")
+
+    def test_outbound_both_directions(self):
+        self.assertEqual(self.engine.external_id_of("MES-01", self.supplier), "SUP-100")
+        self.assertEqual(self.engine.external_id_of("WMS-01", self.supplier, "partner"), "V0042")
+        with self.assertRaises(UnmappedRecordError) as caught:
+            self.engine.external_id_of("MES-01", self.supplier_2)
+        self.assertEqual(caught.exception.value, self.supplier_2.id)
+        self.assertIn("Brass Works", str(caught.exception))
+        self.assertIsNone(
+            self.engine.external_id_of("MES-01", self.supplier_2, raise_if_missing=False)
+        )
+
+    def test_outbound_ambiguous_across_types(self):
+        lot_model = self.env["stock.lot"]
+        product = self.env["product.product"].create({"name": "Gear", "tracking": "lot"})
+        lot = lot_model.create({"name": "L-1", "product_id": product.id})
+        self._xref(self.mes, self.env.ref("mfg_integration_core.object_type_lot"), "LOT-1", lot)
+        self._xref(self.mes, self.env.ref("mfg_integration_core.object_type_serial"), "SN-1", lot)
+        with self.assertRaises(AmbiguousMappingError) as caught:
+            self.engine.external_id_of("MES-01", lot)
+        self.assertIn("LOT-1, SN-1", str(caught.exception))
+        self.assertEqual(self.engine.external_id_of("MES-01", lot, "serial"), "SN-1")
+
+    def test_cache_serves_repeated_lookups_without_queries(self):
+        self.engine.resolve_record("MES-01", "partner", "SUP-100")
+        self.engine.external_id_of("MES-01", self.supplier, "partner")
+        with self.assertQueryCount(0):
+            for _i in range(50):
+                self.engine.resolve_record("MES-01", "partner", "SUP-100")
+                self.engine.external_id_of("MES-01", self.supplier, "partner")
+
+    def test_transaction_with_pending_changes_reads_around_the_cache(self):
+        self.engine.resolve_record("MES-01", "partner", "SUP-100")
+        self._xref(self.mes, self.type_partner, "SUP-200", self.supplier_2)
+        # uncommitted changes are never stored in the shared cache
+        self.assertEqual(self.engine.resolve_record("MES-01", "partner", "SUP-200"), self.supplier_2)
+        self.assertIsNone(self.env.registry._mfg_mapping_cache)
+
+    def test_cache_invalidated_by_orm_changes(self):
+        xref = self.env["mfg.integration.xref"].search([("external_id", "=", "SUP-100")])
+        self.assertEqual(self.engine.resolve_record("MES-01", "partner", "SUP-100"), self.supplier)
+        xref.res_id = self.supplier_2.id
+        self.assertEqual(
+            self.engine.resolve_record("MES-01", "partner", "SUP-100"), self.supplier_2
+        )
+        self.assertEqual(self.engine.external_id_of("MES-01", self.supplier_2), "SUP-100")
+        xref.unlink()
+        with self.assertRaises(UnknownReferenceError):
+            self.engine.resolve_record("MES-01", "partner", "SUP-100")
+        # a negative answer is cached too, and dropped when the xref appears
+        self._xref(self.mes, self.type_partner, "SUP-100", self.supplier)
+        self.assertEqual(self.engine.resolve_record("MES-01", "partner", "SUP-100"), self.supplier)
+
+    def test_cache_invalidated_by_another_process(self):
+        """Another worker changes a mapping and commits: its generation bump reaches us."""
+        self.assertEqual(self.engine.resolve_record("MES-01", "partner", "SUP-100"), self.supplier)
+        # what another process's transaction did, behind this registry's back
+        self.env.cr.execute(
+            "UPDATE mfg_integration_xref SET res_id = %s WHERE external_id = 'SUP-100'",
+            (self.supplier_2.id,),
+        )
+        # still the cached answer until the other process's commit bumps the generation
+        self.assertEqual(self.engine.resolve_record("MES-01", "partner", "SUP-100"), self.supplier)
+        self.engine._bump_generation()
+        self.assertEqual(
+            self.engine.resolve_record("MES-01", "partner", "SUP-100"), self.supplier_2
+        )
+
+
+class TestValueMaps(MappingCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.engine = cls.env["mfg.integration.mapping"]
+        cls.uom_map = cls._value_map(
+            cls.mes,
+            "uom",
+            [
+                ("KGM", "kg", cls.uom_kg, True),
+                ("KG", "kg", cls.uom_kg, False),
+                ("EA", "unit", cls.uom_unit, False),
+            ],
+            target_model="uom.uom",
+        )
+        cls.state_map = cls._value_map(
+            cls.mes,
+            "mrp.production.state",
+            [
+                ("REL", "confirmed", None, False),
+                ("RUN", "progress", None, False),
+                ("FIN", "done", None, False),
+            ],
+            case_sensitive=True,
+        )
+
+    def test_inbound_found_case_insensitive(self):
+        self.assertEqual(self.engine.map_inbound("MES-01", "uom", "KGM"), "kg")
+        self.assertEqual(self.engine.map_inbound("MES-01", "uom", "kgm"), "kg")
+        self.assertEqual(self.engine.map_inbound_record("MES-01", "uom", "ea"), self.uom_unit)
+
+    def test_inbound_case_sensitive(self):
+        self.assertEqual(self.engine.map_inbound("MES-01", "mrp.production.state", "RUN"), "progress")
+        with self.assertRaises(UnmappedCodeError) as caught:
+            self.engine.map_inbound("MES-01", "mrp.production.state", "run")
+        self.assertEqual(caught.exception.value, "run")
+
+    def test_inbound_unmapped_is_typed(self):
+        with self.assertRaises(UnmappedCodeError) as caught:
+            self.engine.map_inbound("MES-01", "uom", "LBR")
+        error = caught.exception
+        self.assertEqual((error.system, error.kind, error.value), ("MES-01", "uom", "LBR"))
+        self.assertEqual(
+            str(error), "MES-01 sent uom code 'LBR', which has no mapping in value map 'uom'."
+        )
+        with self.assertRaises(UnmappedCodeError) as caught:
+            self.engine.map_inbound("WMS-01", "uom", "KGM")
+        self.assertIn("WMS-01 has no value map for 'uom'", str(caught.exception))
+
+    def test_inbound_record_missing_on_entry(self):
+        with self.assertRaises(UnmappedCodeError) as caught:
+            self.engine.map_inbound_record("MES-01", "mrp.production.state", "REL")
+        self.assertIn("but to no Odoo record", str(caught.exception))
+
+    def test_defaults(self):
+        self.state_map.write({"default_canonical_value": "draft", "default_external_code": "UNK"})
+        self.assertEqual(self.engine.map_inbound("MES-01", "mrp.production.state", "???"), "draft")
+        self.assertEqual(self.engine.map_outbound("MES-01", "mrp.production.state", "cancel"), "UNK")
+        # a mapped value still wins over the default
+        self.assertEqual(self.engine.map_outbound("MES-01", "mrp.production.state", "done"), "FIN")
+
+    def test_outbound_preferred_and_ambiguous(self):
+        self.assertEqual(self.engine.map_outbound("MES-01", "uom", "kg"), "KGM")
+        self.assertEqual(self.engine.map_outbound("MES-01", "uom", self.uom_kg), "KGM")
+        self.assertEqual(self.engine.map_outbound("MES-01", "uom", self.uom_unit), "EA")
+        self.uom_map.line_ids.filtered(lambda line: line.external_code == "KGM").write(
+            {"outbound_preferred": False}
+        )
+        with self.assertRaises(AmbiguousMappingError) as caught:
+            self.engine.map_outbound("MES-01", "uom", "kg")
+        self.assertIn("KG, KGM", str(caught.exception))
+        self.assertIsInstance(caught.exception, MappingError)
+
+    def test_outbound_unmapped(self):
+        with self.assertRaises(UnmappedCodeError) as caught:
+            self.engine.map_outbound("MES-01", "uom", self.env.ref("uom.product_uom_litre"))
+        self.assertEqual(caught.exception.kind, "uom")
+
+    def test_cache_invalidated_by_entry_changes(self):
+        self.assertEqual(self.engine.map_inbound("MES-01", "uom", "EA"), "unit")
+        line = self.uom_map.line_ids.filtered(lambda entry: entry.external_code == "EA")
+        line.canonical_value = "piece"
+        self.assertEqual(self.engine.map_inbound("MES-01", "uom", "EA"), "piece")
+        self.uom_map.line_ids = [(0, 0, {"external_code": "PCE", "canonical_value": "piece"})]
+        self.assertEqual(self.engine.map_inbound("MES-01", "uom", "pce"), "piece")
+        line.active = False
+        with self.assertRaises(UnmappedCodeError):
+            self.engine.map_inbound("MES-01", "uom", "EA")

@@ -1,0 +1,199 @@
+# Shared set-up steps for setup/start and setup/test (sourced, not run).
+# Every step is idempotent: it checks first and only does what is missing.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+STATE="$ROOT/.state"
+ODOO_SRC="${ODOO_SRC:-/opt/odoo/18.0}"
+ODOO_UPSTREAM="https://github.com/odoo/odoo.git"
+SUITE_ADDONS_DIR="$ROOT/addons"
+mkdir -p "$STATE"
+
+say() { printf '\033[1m[mfg]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[mfg] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# --- Odoo source ------------------------------------------------------------
+is_odoo18() { [ -f "$1/odoo/release.py" ] && grep -q "version_info = (18, 0" "$1/odoo/release.py"; }
+
+ensure_odoo_src() {
+    if is_odoo18 "$ODOO_SRC"; then return; fi
+    local fallback="$STATE/odoo-18.0"
+    if is_odoo18 "$fallback"; then ODOO_SRC="$fallback"; return; fi
+    say "no Odoo 18.0 tree at $ODOO_SRC; trying to download upstream 18.0"
+    if command -v git >/dev/null && timeout 600 git clone --quiet --depth 1 --branch 18.0 \
+            "$ODOO_UPSTREAM" "$fallback.tmp" 2>/dev/null; then
+        mv "$fallback.tmp" "$fallback"; ODOO_SRC="$fallback"; return
+    fi
+    rm -rf "$fallback.tmp"
+    die "an Odoo 18.0 Community source tree is needed. Put one at /opt/odoo/18.0,
+       or set ODOO_SRC=/path/to/odoo-18.0 (a checkout of branch 18.0 of $ODOO_UPSTREAM)."
+}
+
+# --- system packages --------------------------------------------------------
+APT_UPDATED=0
+apt_install() {
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+        die "missing system packages: $*. Install them (Debian/Ubuntu: apt-get install $*) and run again."
+    fi
+    if [ "$APT_UPDATED" = 0 ]; then
+        say "apt-get update"; DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null; APT_UPDATED=1
+    fi
+    say "installing system packages: $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_system_packages() {
+    local missing=()
+    [ -f /usr/include/postgresql/libpq-fe.h ] || missing+=(libpq-dev)
+    [ -f /usr/include/ldap.h ] || missing+=(libldap2-dev)
+    [ -f /usr/include/sasl/sasl.h ] || missing+=(libsasl2-dev)
+    if [ "${1:-}" = browser ] && ! command -v chromium >/dev/null; then missing+=(chromium); fi
+    if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}
+
+# --- Python virtualenv ------------------------------------------------------
+find_python() {
+    local candidate
+    for candidate in "${PYTHON:-}" python3.11 python3.12 python3.10 python3; do
+        [ -n "$candidate" ] || continue
+        if command -v "$candidate" >/dev/null && "$candidate" -c \
+                'import sys; sys.exit(not ((3, 10) <= sys.version_info[:2] <= (3, 12)))' 2>/dev/null; then
+            command -v "$candidate"; return
+        fi
+    done
+    die "Odoo 18.0 needs Python 3.10 to 3.12 (3.11 recommended); set PYTHON=/path/to/python3.11"
+}
+
+# pip warns about every missing local index folder of some machines' pip.conf
+quiet_pip() { grep -v "^WARNING: Location 'file:" >&2 || true; }
+
+ensure_venv() {
+    local stamp="$VENV/.mfg-requirements" wanted
+    wanted="$(cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements.txt" | sha256sum | cut -c1-16) $ODOO_SRC"
+    if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then return; fi
+    if [ ! -x "$VENV/bin/python" ]; then
+        say "creating virtualenv $VENV"
+        "$(find_python)" -m venv "$VENV"
+    fi
+    local pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
+    # setuptools 70-80: new enough for gevent's runtime checks, old enough to
+    # still ship pkg_resources for the old sdists that Odoo pins.
+    "${pip[@]}" "setuptools>=70,<81" wheel 2>&1 | quiet_pip
+    local constraint="$STATE/pip-constraint.txt"
+    echo "setuptools<81" > "$constraint"
+    say "installing Odoo 18.0 requirements (a few minutes the first time)"
+    PIP_CONSTRAINT="$constraint" "${pip[@]}" -r "$ODOO_SRC/requirements.txt" 2>&1 | quiet_pip
+    say "installing Odoo from $ODOO_SRC"
+    # compat mode puts the tree itself on sys.path, so that addon wheels
+    # installed under site-packages/odoo/addons do not shadow `import odoo`.
+    PIP_CONSTRAINT="$constraint" "${pip[@]}" --no-deps --use-pep517 -e "$ODOO_SRC" \
+        --config-settings editable_mode=compat 2>&1 | quiet_pip
+    say "installing the suite's requirements"
+    PIP_CONSTRAINT="$constraint" "${pip[@]}" -r "$ROOT/requirements.txt" 2>&1 | quiet_pip
+    echo "$wanted" > "$stamp"
+}
+
+# --- PostgreSQL -------------------------------------------------------------
+# The server named by PG* variables, else 127.0.0.1:5432, else a private
+# cluster in .state/pgdata started with the system's PostgreSQL binaries.
+PRIVATE_PGDATA="$STATE/pgdata"
+PRIVATE_PGPORT=55432
+
+pg_answers() { pg_isready -q -h "$1" -p "$2" -t 3 2>/dev/null; }
+
+pg_bindir() {
+    local dir
+    for dir in /usr/lib/postgresql/*/bin; do [ -x "$dir/initdb" ] && echo "$dir"; done | sort -V | tail -1
+}
+
+ensure_postgres() {
+    command -v pg_isready >/dev/null || apt_install postgresql-client
+    if [ -z "${PGHOST:-}" ] && [ -z "${PGPORT:-}" ] && ! pg_answers 127.0.0.1 5432 \
+            && [ -d "$PRIVATE_PGDATA" ]; then
+        export PGHOST=127.0.0.1 PGPORT=$PRIVATE_PGPORT PGUSER=odoo
+    fi
+    export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}"
+    if [ -z "${PGUSER:-}" ]; then
+        PGUSER="$(id -un)"; [ "$PGUSER" = postgres ] && PGUSER=odoo
+        export PGUSER
+    fi
+    if pg_answers "$PGHOST" "$PGPORT"; then
+        if [ "$PGPORT" = "$PRIVATE_PGPORT" ] || psql -d postgres -Atqc "select 1" >/dev/null 2>&1; then
+            return
+        fi
+        die "PostgreSQL at $PGHOST:$PGPORT refuses role '$PGUSER'. Create it (createuser -s $PGUSER)
+       or set PGUSER/PGPASSWORD for a role that may create databases."
+    fi
+    start_private_postgres
+}
+
+start_private_postgres() {
+    local bindir; bindir="$(pg_bindir)"
+    if [ -z "$bindir" ]; then
+        apt_install postgresql
+        bindir="$(pg_bindir)"
+    fi
+    [ -n "$bindir" ] || die "no PostgreSQL server binaries (initdb, pg_ctl): install PostgreSQL 15 or
+       point PGHOST/PGPORT/PGUSER at a running server."
+    # PostgreSQL refuses to run as root: run the private cluster as 'postgres'.
+    local run=()
+    if [ "$(id -u)" = 0 ]; then run=(runuser -u postgres --); fi
+    if [ ! -f "$PRIVATE_PGDATA/PG_VERSION" ]; then
+        say "creating a private PostgreSQL cluster in $PRIVATE_PGDATA"
+        mkdir -p "$PRIVATE_PGDATA"
+        [ "$(id -u)" = 0 ] && chown postgres "$PRIVATE_PGDATA" "$STATE"
+        "${run[@]}" "$bindir/initdb" -D "$PRIVATE_PGDATA" -U odoo --auth=trust -E UTF8 \
+            --locale=C.UTF-8 >/dev/null
+    fi
+    say "starting the private PostgreSQL cluster on port $PRIVATE_PGPORT"
+    "${run[@]}" "$bindir/pg_ctl" -D "$PRIVATE_PGDATA" -l "$PRIVATE_PGDATA/server.log" -w \
+        -o "-p $PRIVATE_PGPORT -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null
+    export PGHOST=127.0.0.1 PGPORT=$PRIVATE_PGPORT PGUSER=odoo
+}
+
+db_exists() { [ "$(psql -d postgres -Atqc "select 1 from pg_database where datname='$1'")" = 1 ]; }
+
+drop_db() {
+    psql -d postgres -qc "select pg_terminate_backend(pid) from pg_stat_activity where datname='$1'" \
+        >/dev/null
+    dropdb --if-exists "$1"
+    rm -rf "$HOME/.local/share/Odoo/filestore/$1"
+}
+
+# --- Odoo configuration and databases ---------------------------------------
+suite_addons() {
+    local dir names=()
+    for dir in "$SUITE_ADDONS_DIR"/*/; do
+        [ -f "$dir/__manifest__.py" ] && names+=("$(basename "$dir")")
+    done
+    (IFS=,; echo "${names[*]}")
+}
+
+# write_config FILE HTTP_PORT SERVER_WIDE_MODULES [extra option lines...]
+write_config() {
+    local file="$1" port="$2" wide="$3"; shift 3
+    local site; site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+    {
+        echo "[options]"
+        echo "addons_path = $SUITE_ADDONS_DIR,$ODOO_SRC/addons,$site/odoo/addons"
+        echo "db_host = $PGHOST"
+        echo "db_port = $PGPORT"
+        echo "db_user = $PGUSER"
+        echo "db_password = ${PGPASSWORD:-False}"
+        echo "http_port = $port"
+        echo "server_wide_modules = $wide"
+        echo "list_db = False"
+        local line; for line in "$@"; do echo "$line"; done
+        if [ -f "$ROOT/odoo.conf.local" ]; then cat "$ROOT/odoo.conf.local"; fi
+    } > "$file"
+}
+
+odoo_bin() { "$VENV/bin/python" "$ODOO_SRC/odoo-bin" "$@"; }
+
+# Fingerprint of the suite's addons: a database built from other code is rebuilt.
+addons_fingerprint() {
+    (cd "$SUITE_ADDONS_DIR" && find . -type f \( -name '*.py' -o -name '*.xml' -o -name '*.csv' \
+        -o -name '*.js' -o -name '*.json' -o -name '*.scss' \) -print0 | sort -z \
+        | xargs -0 sha256sum) | sha256sum | cut -c1-16
+}
