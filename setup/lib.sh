@@ -158,7 +158,17 @@ drop_db() {
     psql -d postgres -qc "select pg_terminate_backend(pid) from pg_stat_activity where datname='$1'" \
         >/dev/null
     dropdb --if-exists "$1"
-    rm -rf "$HOME/.local/share/Odoo/filestore/$1"
+    rm -rf "$STATE/data/filestore/$1"
+}
+
+# copy_db SOURCE TARGET: a fresh copy of a database and its filestore
+copy_db() {
+    drop_db "$2"
+    createdb -T "$1" "$2"
+    if [ -d "$STATE/data/filestore/$1" ]; then
+        mkdir -p "$STATE/data/filestore"
+        cp -a "$STATE/data/filestore/$1" "$STATE/data/filestore/$2"
+    fi
 }
 
 # --- Odoo configuration and databases ---------------------------------------
@@ -184,6 +194,7 @@ write_config() {
         echo "http_port = $port"
         echo "server_wide_modules = $wide"
         echo "list_db = False"
+        echo "data_dir = $STATE/data"
         local line; for line in "$@"; do echo "$line"; done
         if [ -f "$ROOT/odoo.conf.local" ]; then cat "$ROOT/odoo.conf.local"; fi
     } > "$file"

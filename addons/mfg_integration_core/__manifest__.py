@@ -10,7 +10,7 @@
     "license": "LGPL-3",
     "application": True,
     "installable": True,
-    "depends": ["mail", "stock"],
+    "depends": ["mail", "stock", "queue_job"],
     "data": [
         "security/security.xml",
         "security/ir.model.access.csv",

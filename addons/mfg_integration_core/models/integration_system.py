@@ -82,9 +82,7 @@ class MfgIntegrationSystem(models.Model):
     @api.depends("code", "name")
     def _compute_display_name(self):
         for system in self:
-            system.display_name = (
-                f"[{system.code}] {system.name}" if system.code else system.name
-            )
+            system.display_name = f"[{system.code}] {system.name}" if system.code else system.name
 
     def _compute_counts(self):
         for field_name, model_name in (

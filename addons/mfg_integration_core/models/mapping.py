@@ -8,6 +8,7 @@ their copies on their next transaction.
 """
 
 from odoo import _, api, models
+from odoo.tools import SQL
 from odoo.tools.lru import LRU
 
 from ..exceptions import (
@@ -70,7 +71,9 @@ class MfgIntegrationMapping(models.AbstractModel):
         registry = self.env.registry
         generation = cr.cache.get(GENERATION_KEY)
         if generation is None:
-            cr.execute(f"SELECT last_value, is_called FROM {GENERATION_SEQUENCE}")
+            cr.execute(
+                SQL("SELECT last_value, is_called FROM %s", SQL.identifier(GENERATION_SEQUENCE))
+            )
             last_value, is_called = cr.fetchone()
             generation = last_value if is_called else 0
             cr.cache[GENERATION_KEY] = generation
@@ -93,7 +96,7 @@ class MfgIntegrationMapping(models.AbstractModel):
 
             def bump_generation():
                 with registry.cursor() as bump_cr:
-                    bump_cr.execute(f"SELECT nextval('{GENERATION_SEQUENCE}')")
+                    bump_cr.execute("SELECT nextval(%s)", [GENERATION_SEQUENCE])
                 registry._mfg_mapping_cache = None
 
             cr.postcommit.add(bump_generation)
@@ -101,7 +104,7 @@ class MfgIntegrationMapping(models.AbstractModel):
     @api.model
     def _bump_generation(self):
         """Tell every process to drop its mapping cache (as a commit elsewhere does)."""
-        self.env.cr.execute(f"SELECT nextval('{GENERATION_SEQUENCE}')")
+        self.env.cr.execute("SELECT nextval(%s)", [GENERATION_SEQUENCE])
         self.env.cr.cache.pop(GENERATION_KEY, None)
 
     def _flush_sources(self):

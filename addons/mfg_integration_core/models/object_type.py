@@ -20,9 +20,7 @@ class MfgIntegrationObjectType(models.Model):
         help="Technical name of the Odoo model its records live in, e.g. product.product. "
         "Empty for types that are only codes (status codes).",
     )
-    model_id = fields.Many2one(
-        "ir.model", compute="_compute_model_id", string="Model (installed)"
-    )
+    model_id = fields.Many2one("ir.model", compute="_compute_model_id", string="Model (installed)")
     model_installed = fields.Boolean(compute="_compute_model_id")
     external_id_pattern = fields.Char(
         help="Optional regular expression that every external id of this type must "

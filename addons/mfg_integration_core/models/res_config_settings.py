@@ -16,3 +16,19 @@ class ResConfigSettings(models.TransientModel):
         default=65536,
         help="Request and response bodies are cut to this size in the message log.",
     )
+
+    def action_purge_message_log(self):
+        """Purge expired message-log rows now, in a background job."""
+        self.env["mfg.integration.message.log"].with_delay(
+            description="Purge expired integration message log rows",
+            identity_key="mfg_integration_purge_message_log",
+        )._purge_expired()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._("The purge runs in the background (Queue Jobs)."),
+                "sticky": False,
+            },
+        }

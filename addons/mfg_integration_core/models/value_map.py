@@ -70,9 +70,7 @@ class MfgIntegrationValueMap(models.Model):
     def _check_target_model(self):
         for value_map in self.filtered("target_model"):
             if not self.env["ir.model"]._get(value_map.target_model):
-                raise ValidationError(
-                    _("Odoo model '%s' does not exist.", value_map.target_model)
-                )
+                raise ValidationError(_("Odoo model '%s' does not exist.", value_map.target_model))
 
 
 class MfgIntegrationValueMapLine(models.Model):
@@ -120,8 +118,10 @@ class MfgIntegrationValueMapLine(models.Model):
         for line in self:
             if line.external_code != line.external_code.strip() or not line.external_code:
                 raise ValidationError(
-                    _("External code '%s' is empty or has leading or trailing spaces.",
-                      line.external_code)
+                    _(
+                        "External code '%s' is empty or has leading or trailing spaces.",
+                        line.external_code,
+                    )
                 )
             if line.map_id.case_sensitive:
                 continue

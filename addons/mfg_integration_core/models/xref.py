@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from .mapping import GENERATION_SEQUENCE
 
@@ -23,9 +24,7 @@ class MfgIntegrationXref(models.Model):
     res_model = fields.Char(
         related="object_type_id.model", store=True, string="Odoo Model", precompute=True
     )
-    res_id = fields.Many2oneReference(
-        string="Odoo Record Id", model_field="res_model", index=True
-    )
+    res_id = fields.Many2oneReference(string="Odoo Record Id", model_field="res_model", index=True)
     record_ref = fields.Reference(
         selection="_selection_target_model",
         string="Odoo Record",
@@ -53,7 +52,9 @@ class MfgIntegrationXref(models.Model):
     ]
 
     def init(self):
-        self.env.cr.execute(f"CREATE SEQUENCE IF NOT EXISTS {GENERATION_SEQUENCE}")
+        self.env.cr.execute(
+            SQL("CREATE SEQUENCE IF NOT EXISTS %s", SQL.identifier(GENERATION_SEQUENCE))
+        )
 
     @api.depends("res_model", "res_id")
     def _compute_record_ref(self):
@@ -98,9 +99,10 @@ class MfgIntegrationXref(models.Model):
 
     def write(self, vals):
         if "record_ref" in vals:
-            object_types = self.env["mfg.integration.object.type"].browse(
-                vals.get("object_type_id")
-            ) or self.object_type_id
+            object_types = (
+                self.env["mfg.integration.object.type"].browse(vals.get("object_type_id"))
+                or self.object_type_id
+            )
             for object_type in object_types:
                 vals = self._record_ref_to_res_id(vals, object_type)
         return super().write(vals)

@@ -37,7 +37,11 @@ class TestConstraints(MappingCase):
         self.assertDuplicateRefused(
             "mfg.integration.xref",
             "This external id is already cross-referenced for this system and object type.",
-            self._xref, self.mes, self.type_partner, "SUP-100", self.supplier_2,
+            self._xref,
+            self.mes,
+            self.type_partner,
+            "SUP-100",
+            self.supplier_2,
         )
         # the same id in another system is another id
         self._xref(self.wms, self.type_partner, "SUP-100", self.supplier_2)
@@ -46,7 +50,11 @@ class TestConstraints(MappingCase):
         self.assertDuplicateRefused(
             "mfg.integration.xref",
             "This Odoo record already has an external id for this system and object type.",
-            self._xref, self.mes, self.type_partner, "SUP-200", self.supplier,
+            self._xref,
+            self.mes,
+            self.type_partner,
+            "SUP-200",
+            self.supplier,
         )
 
     def test_pattern(self):
@@ -54,7 +62,11 @@ class TestConstraints(MappingCase):
         self.assertRefused(
             "mfg.integration.xref",
             "does not match the pattern",
-            self._xref, self.mes, self.type_partner, "SUP-1000", self.supplier_2,
+            self._xref,
+            self.mes,
+            self.type_partner,
+            "SUP-1000",
+            self.supplier_2,
         )
         self._xref(self.mes, self.type_partner, "SUP-101", self.supplier_2)
         with self.assertRaises(ValidationError) as caught:
@@ -63,31 +75,55 @@ class TestConstraints(MappingCase):
 
     def test_record_must_exist_and_fit_type(self):
         self.assertRefused(
-            "mfg.integration.xref", "which does not exist",
+            "mfg.integration.xref",
+            "which does not exist",
             self.env["mfg.integration.xref"].create,
-            {"system_id": self.mes.id, "object_type_id": self.type_partner.id,
-             "external_id": "SUP-300", "res_id": 10**9},
+            {
+                "system_id": self.mes.id,
+                "object_type_id": self.type_partner.id,
+                "external_id": "SUP-300",
+                "res_id": 10**9,
+            },
         )
         self.assertRefused(
-            "mfg.integration.xref", "maps to res.partner records, not to uom.uom",
+            "mfg.integration.xref",
+            "maps to res.partner records, not to uom.uom",
             self.env["mfg.integration.xref"].create,
-            {"system_id": self.mes.id, "object_type_id": self.type_partner.id,
-             "external_id": "SUP-300", "record_ref": f"uom.uom,{self.uom_kg.id}"},
+            {
+                "system_id": self.mes.id,
+                "object_type_id": self.type_partner.id,
+                "external_id": "SUP-300",
+                "record_ref": f"uom.uom,{self.uom_kg.id}",
+            },
         )
         self.assertRefused(
-            "mfg.integration.xref", "has no Odoo record",
+            "mfg.integration.xref",
+            "has no Odoo record",
             self.env["mfg.integration.xref"].create,
-            {"system_id": self.mes.id, "object_type_id": self.type_partner.id,
-             "external_id": "SUP-300"},
+            {
+                "system_id": self.mes.id,
+                "object_type_id": self.type_partner.id,
+                "external_id": "SUP-300",
+            },
         )
         status = self.env.ref("mfg_integration_core.object_type_status")
         self.assertRefused(
-            "mfg.integration.xref", "belong in a value map",
-            self._xref, self.mes, status, "RUN", self.supplier_2,
+            "mfg.integration.xref",
+            "belong in a value map",
+            self._xref,
+            self.mes,
+            status,
+            "RUN",
+            self.supplier_2,
         )
         self.assertRefused(
-            "mfg.integration.xref", "leading or trailing spaces",
-            self._xref, self.mes, self.type_partner, " SUP-301", self.supplier_2,
+            "mfg.integration.xref",
+            "leading or trailing spaces",
+            self._xref,
+            self.mes,
+            self.type_partner,
+            " SUP-301",
+            self.supplier_2,
         )
 
     def test_record_of_another_company(self):
@@ -95,14 +131,23 @@ class TestConstraints(MappingCase):
             {"name": "Foreign Supplier", "company_id": self.other_company.id}
         )
         self.assertRefused(
-            "mfg.integration.xref", "points to a record of company Other Plant Co",
-            self._xref, self.mes, self.type_partner, "SUP-400", foreign_partner,
+            "mfg.integration.xref",
+            "points to a record of company Other Plant Co",
+            self._xref,
+            self.mes,
+            self.type_partner,
+            "SUP-400",
+            foreign_partner,
         )
 
     def test_record_ref_form_input(self):
         xref = self.env["mfg.integration.xref"].create(
-            {"system_id": self.mes.id, "object_type_id": self.type_partner.id,
-             "external_id": "SUP-500", "record_ref": f"res.partner,{self.supplier_2.id}"}
+            {
+                "system_id": self.mes.id,
+                "object_type_id": self.type_partner.id,
+                "external_id": "SUP-500",
+                "record_ref": f"res.partner,{self.supplier_2.id}",
+            }
         )
         self.assertEqual((xref.res_model, xref.res_id), ("res.partner", self.supplier_2.id))
         self.assertEqual(xref.record_ref, self.supplier_2)
@@ -111,46 +156,68 @@ class TestConstraints(MappingCase):
         self.assertDuplicateRefused(
             "mfg.integration.system",
             "A connected system with this code already exists in this company.",
-            self.env["mfg.integration.system"].create, {"code": "MES-01", "name": "Again"},
+            self.env["mfg.integration.system"].create,
+            {"code": "MES-01", "name": "Again"},
         )
         self.env["mfg.integration.system"].create(
-            {"code": "MES-01", "name": "Same code, other company",
-             "company_id": self.other_company.id}
+            {
+                "code": "MES-01",
+                "name": "Same code, other company",
+                "company_id": self.other_company.id,
+            }
         )
 
     def test_value_map_entries(self):
         value_map = self._value_map(self.mes, "uom", [("KGM", "kg", None, False)])
         lines = "mfg.integration.value.map.line"
         self.assertRefused(
-            lines, "'kgm' and 'KGM' would be the same code",
-            value_map.write, {"line_ids": [(0, 0, {"external_code": "kgm", "canonical_value": "x"})]},
+            lines,
+            "'kgm' and 'KGM' would be the same code",
+            value_map.write,
+            {"line_ids": [(0, 0, {"external_code": "kgm", "canonical_value": "x"})]},
         )
         self.assertRefused(
-            lines, "needs a canonical value or an Odoo record",
-            value_map.write, {"line_ids": [(0, 0, {"external_code": "EA"})]},
+            lines,
+            "needs a canonical value or an Odoo record",
+            value_map.write,
+            {"line_ids": [(0, 0, {"external_code": "EA"})]},
         )
         self.assertDuplicateRefused(
-            "mfg.integration.value.map", "This system already has a value map for this domain.",
-            self._value_map, self.mes, "uom", [],
+            "mfg.integration.value.map",
+            "This system already has a value map for this domain.",
+            self._value_map,
+            self.mes,
+            "uom",
+            [],
         )
-        case_sensitive = self._value_map(self.mes, "reason", [("A", "a", None, False)],
-                                         case_sensitive=True)
+        case_sensitive = self._value_map(
+            self.mes, "reason", [("A", "a", None, False)], case_sensitive=True
+        )
         self.assertDuplicateRefused(
-            lines, "This external code already has an entry in this value map.",
-            case_sensitive.write, {"line_ids": [(0, 0, {"external_code": "A", "canonical_value": "b"})]},
+            lines,
+            "This external code already has an entry in this value map.",
+            case_sensitive.write,
+            {"line_ids": [(0, 0, {"external_code": "A", "canonical_value": "b"})]},
         )
         value_map.target_model = "uom.uom"
         self.assertRefused(
-            lines, "must point to a uom.uom record",
-            value_map.write, {"line_ids": [(0, 0, {"external_code": "EA",
-                                                   "record_ref": f"res.partner,{self.supplier.id}"})]},
+            lines,
+            "must point to a uom.uom record",
+            value_map.write,
+            {
+                "line_ids": [
+                    (0, 0, {"external_code": "EA", "record_ref": f"res.partner,{self.supplier.id}"})
+                ]
+            },
         )
         with self.assertRaises(ValidationError):
             value_map.target_model = "no.such.model"
 
     def test_switch_to_case_insensitive_with_collisions(self):
         value_map = self._value_map(
-            self.mes, "scrap.reason", [("BRK", "broken", None, False), ("brk", "brittle", None, False)],
+            self.mes,
+            "scrap.reason",
+            [("BRK", "broken", None, False), ("brk", "brittle", None, False)],
             case_sensitive=True,
         )
         with self.assertRaises(ValidationError) as caught:

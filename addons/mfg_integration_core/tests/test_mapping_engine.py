@@ -80,7 +80,9 @@ class TestCrossReferences(MappingCase):
         self.engine.resolve_record("MES-01", "partner", "SUP-100")
         self._xref(self.mes, self.type_partner, "SUP-200", self.supplier_2)
         # uncommitted changes are never stored in the shared cache
-        self.assertEqual(self.engine.resolve_record("MES-01", "partner", "SUP-200"), self.supplier_2)
+        self.assertEqual(
+            self.engine.resolve_record("MES-01", "partner", "SUP-200"), self.supplier_2
+        )
         self.assertIsNone(self.env.registry._mfg_mapping_cache)
 
     def test_cache_invalidated_by_orm_changes(self):
@@ -146,7 +148,9 @@ class TestValueMaps(MappingCase):
         self.assertEqual(self.engine.map_inbound_record("MES-01", "uom", "ea"), self.uom_unit)
 
     def test_inbound_case_sensitive(self):
-        self.assertEqual(self.engine.map_inbound("MES-01", "mrp.production.state", "RUN"), "progress")
+        self.assertEqual(
+            self.engine.map_inbound("MES-01", "mrp.production.state", "RUN"), "progress"
+        )
         with self.assertRaises(UnmappedCodeError) as caught:
             self.engine.map_inbound("MES-01", "mrp.production.state", "run")
         self.assertEqual(caught.exception.value, "run")
@@ -171,7 +175,9 @@ class TestValueMaps(MappingCase):
     def test_defaults(self):
         self.state_map.write({"default_canonical_value": "draft", "default_external_code": "UNK"})
         self.assertEqual(self.engine.map_inbound("MES-01", "mrp.production.state", "???"), "draft")
-        self.assertEqual(self.engine.map_outbound("MES-01", "mrp.production.state", "cancel"), "UNK")
+        self.assertEqual(
+            self.engine.map_outbound("MES-01", "mrp.production.state", "cancel"), "UNK"
+        )
         # a mapped value still wins over the default
         self.assertEqual(self.engine.map_outbound("MES-01", "mrp.production.state", "done"), "FIN")
 

@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import TransactionCase
 
+from odoo.addons.queue_job.tests.common import trap_jobs
+
 
 class TestMessageLog(TransactionCase):
     @classmethod
@@ -107,3 +109,15 @@ class TestMessageLog(TransactionCase):
                 cleanup_cr.execute(
                     "DELETE FROM mfg_integration_message_log WHERE correlation_id = %s", (marker,)
                 )
+
+    def test_purge_now_enqueues_one_job(self):
+        settings = self.env["res.config.settings"].create({})
+        with trap_jobs() as trap:
+            action = settings.action_purge_message_log()
+            settings.action_purge_message_log()  # a second click adds no second job
+            trap.assert_jobs_count(1, only=self.Log._purge_expired)
+            log = self.Log._log_exchange({"direction": "inbound", "status": "success"})
+            self._age(log, 45)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertFalse(log.exists())

@@ -45,8 +45,12 @@ class TestAccessRights(MappingCase):
         env = self.env(user=self.consultant)
         system = env["mfg.integration.system"].create({"code": "PLM-01", "name": "PLM"})
         xref = env["mfg.integration.xref"].create(
-            {"system_id": system.id, "object_type_id": self.type_partner.id,
-             "external_id": "P1", "res_id": self.supplier_2.id}
+            {
+                "system_id": system.id,
+                "object_type_id": self.type_partner.id,
+                "external_id": "P1",
+                "res_id": self.supplier_2.id,
+            }
         )
         xref.external_id = "P2"
         env["mfg.integration.value.map"].create({"system_id": system.id, "domain": "uom"})
@@ -85,8 +89,12 @@ class TestCompanyIsolation(MappingCase):
         cls.foreign_xref = cls._xref(cls.foreign_mes, cls.type_partner, "F-1", cls.foreign_partner)
         cls.foreign_map = cls._value_map(cls.foreign_mes, "uom", [("KGM", "kg", None, False)])
         cls.foreign_log = cls.env["mfg.integration.message.log"]._log_exchange(
-            {"direction": "inbound", "system_id": cls.foreign_mes.id, "status": "failed",
-             "company_id": cls.other_company.id}
+            {
+                "direction": "inbound",
+                "system_id": cls.foreign_mes.id,
+                "status": "failed",
+                "company_id": cls.other_company.id,
+            }
         )
         cls.consultant = cls._user(
             "consultant_a", "base.group_user," + CORE_GROUP + "manager", cls.company
@@ -111,7 +119,9 @@ class TestCompanyIsolation(MappingCase):
     def test_user_of_both_companies_sees_both(self):
         both = self._user("consultant_ab", "base.group_user," + CORE_GROUP + "manager")
         both.company_ids = [(4, self.other_company.id)]
-        env = self.env(user=both, context={"allowed_company_ids": [self.company.id, self.other_company.id]})
+        env = self.env(
+            user=both, context={"allowed_company_ids": [self.company.id, self.other_company.id]}
+        )
         systems = env["mfg.integration.system"].search([])
         self.assertIn(self.foreign_mes, systems)
         self.assertIn(self.mes, systems)
