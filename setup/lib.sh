@@ -157,7 +157,7 @@ db_exists() { [ "$(psql -d postgres -Atqc "select 1 from pg_database where datna
 drop_db() {
     psql -d postgres -qc "select pg_terminate_backend(pid) from pg_stat_activity where datname='$1'" \
         >/dev/null
-    dropdb --if-exists "$1"
+    PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists "$1"
     rm -rf "$STATE/data/filestore/$1"
 }
 

@@ -1,0 +1,245 @@
+"""The authentication service the inbound API calls on every request."""
+
+import hmac
+import ipaddress
+import logging
+import math
+from dataclasses import dataclass, field
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .api_client import parse_networks
+from .api_key import hash_key, split_key
+
+_logger = logging.getLogger(__name__)
+
+# compared against when no key matches, so that both paths cost the same
+_DUMMY_HASH = hash_key("mfgk_00000000_" + "0" * 43)
+RATE_TABLE = "mfg_integration_rate_bucket"
+
+
+class AuthRefused(Exception):
+    """A refused request: `status` and `public_detail` go to the caller,
+    `reason` only to the logs."""
+
+    status = 401
+    title = "Unauthorized"
+
+    def __init__(self, reason, public_detail, client=None, retry_after=None, headers=None):
+        super().__init__(reason)
+        self.reason = reason
+        self.public_detail = public_detail
+        self.client = client
+        self.retry_after = retry_after
+        self.headers = headers or {}
+
+
+class Unauthenticated(AuthRefused):
+    status = 401
+    title = "Unauthorized"
+
+
+class Forbidden(AuthRefused):
+    status = 403
+    title = "Forbidden"
+
+
+class Throttled(AuthRefused):
+    status = 429
+    title = "Too Many Requests"
+
+
+@dataclass
+class AuthResult:
+    client: models.BaseModel
+    user: models.BaseModel
+    key: models.BaseModel
+    headers: dict = field(default_factory=dict)
+
+
+# one answer for every unusable key: the caller learns nothing about why
+UNAUTHENTICATED_DETAIL = "A valid API key is required (Authorization: Bearer <key>)."
+
+
+class MfgIntegrationAuth(models.AbstractModel):
+    _name = "mfg.integration.auth"
+    _description = "API Authentication Service"
+
+    def init(self):
+        # no foreign key: buckets are written from their own short transactions
+        self.env.cr.execute(
+            SQL(
+                """CREATE TABLE IF NOT EXISTS %s (
+                       client_id integer PRIMARY KEY,
+                       tokens double precision NOT NULL,
+                       updated_at timestamp NOT NULL
+                   )""",
+                SQL.identifier(RATE_TABLE),
+            )
+        )
+
+    @api.model
+    def authenticate(self, api_key, ip_address, scope, company=None):
+        """Check a request; return an AuthResult or raise an AuthRefused.
+
+        :param api_key: the key as presented (may be None or garbage)
+        :param ip_address: the caller's address
+        :param scope: the scope code the route requires, e.g. production:write
+        :param company: the company the request acts in (record or id), if any
+        """
+        key = self._find_key(api_key)
+        client = key.client_id
+        now = fields.Datetime.now()
+        key_state = key._state_at(now)
+        if key_state != "active" and key_state != "grace":
+            self._refuse(Unauthenticated, f"key {key.display_prefix} is {key_state}", client)
+        if client.state != "approved":
+            self._refuse(Unauthenticated, f"client {client.name} is {client.state}", client)
+        if not self._ip_allowed(client, ip_address):
+            self._refuse(
+                Forbidden,
+                f"address {ip_address} is outside the allow-list of {client.name}",
+                client,
+                "This address may not use this API key.",
+            )
+        company_id = company.id if isinstance(company, models.BaseModel) else company
+        if company_id and company_id not in client._allowed_companies().ids:
+            self._refuse(
+                Forbidden,
+                f"client {client.name} may not act in company {company_id}",
+                client,
+                "This API key may not act in that company.",
+            )
+        if scope and scope not in client.scope_ids.mapped("code"):
+            self._refuse(
+                Forbidden,
+                f"client {client.name} lacks scope {scope}",
+                client,
+                f"This API key lacks the scope '{scope}'.",
+            )
+        allowed, headers, retry_after = self._consume_token(client, key, ip_address)
+        if not allowed:
+            headers["Retry-After"] = str(retry_after)
+            self._refuse(
+                Throttled,
+                f"client {client.name} is over its rate limit",
+                client,
+                f"Rate limit exceeded: retry in {retry_after} s.",
+                retry_after=retry_after,
+                headers=headers,
+            )
+        user = client.technical_user_id
+        return AuthResult(client=client.with_user(user), user=user, key=key, headers=headers)
+
+    def _find_key(self, api_key):
+        Key = self.env["mfg.integration.api.key"].sudo()
+        prefix = split_key(api_key)
+        key = Key.search([("prefix", "=", prefix)], limit=1) if prefix else Key
+        presented = hash_key(api_key) if isinstance(api_key, str) else ""
+        stored = key.key_hash if key else _DUMMY_HASH
+        if not hmac.compare_digest(presented, stored) or not key:
+            reason = "malformed key" if not prefix else "unknown key"
+            self._refuse(Unauthenticated, reason, None)
+        return key
+
+    def _refuse(self, error_class, reason, client, public_detail=None, **kwargs):
+        _logger.warning("API request refused: %s", reason)
+        raise error_class(reason, public_detail or UNAUTHENTICATED_DETAIL, client=client, **kwargs)
+
+    @api.model
+    def _ip_allowed(self, client, ip_address):
+        networks = parse_networks(client.ip_allowlist)
+        if not networks:
+            return True
+        try:
+            address = ipaddress.ip_address(ip_address)
+        except (TypeError, ValueError):
+            return False
+        if address.version == 6 and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        return any(address in network for network in networks)
+
+    @api.model
+    def _consume_token(self, client, key, ip_address):
+        """Token bucket in PostgreSQL, shared by every worker and server.
+
+        Runs in its own short transaction so that the bucket row is never
+        locked for the length of a business transaction.
+        Returns (allowed, RateLimit headers, seconds to wait).
+        """
+        burst = client.rate_limit_burst
+        rate = client.rate_limit_per_minute / 60.0
+        table = SQL.identifier(RATE_TABLE)
+        registry = self.env.registry
+        with registry.cursor() as cr:
+            if not registry.in_test_mode():
+                # wait for a concurrent request's lock instead of failing on it
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            cr.execute(
+                SQL(
+                    """INSERT INTO %s (client_id, tokens, updated_at)
+                       VALUES (%s, %s, clock_timestamp() AT TIME ZONE 'UTC')
+                       ON CONFLICT DO NOTHING""",
+                    table,
+                    client.id,
+                    burst,
+                )
+            )
+            # the row lock serialises concurrent requests of one client
+            cr.execute(
+                SQL(
+                    """SELECT bucket.tokens, clock.now,
+                              EXTRACT(EPOCH FROM clock.now - bucket.updated_at)
+                         FROM (SELECT clock_timestamp() AT TIME ZONE 'UTC' AS now) AS clock,
+                              %s AS bucket
+                        WHERE bucket.client_id = %s
+                          FOR UPDATE OF bucket""",
+                    table,
+                    client.id,
+                )
+            )
+            tokens, clock, elapsed = cr.fetchone()
+            elapsed = float(elapsed)
+            tokens = min(float(burst), tokens + max(0.0, elapsed) * rate)
+            allowed = tokens >= 1
+            if allowed:
+                tokens -= 1
+            cr.execute(
+                SQL(
+                    "UPDATE %s SET tokens = %s, updated_at = %s WHERE client_id = %s",
+                    table,
+                    tokens,
+                    clock,
+                    client.id,
+                )
+            )
+            if allowed:
+                cr.execute(
+                    """UPDATE mfg_integration_api_key
+                          SET last_used_at = %s, last_used_ip = %s,
+                              usage_count = COALESCE(usage_count, 0) + 1
+                        WHERE id = %s""",
+                    [clock, ip_address, key.id],
+                )
+        remaining = max(0, math.floor(tokens))
+        reset = math.ceil((burst - tokens) / rate) if tokens < burst else 0
+        headers = {
+            "RateLimit-Limit": str(burst),
+            "RateLimit-Remaining": str(remaining),
+            "RateLimit-Reset": str(reset),
+            "RateLimit-Policy": f"{burst};w=60;burst={burst};rate={client.rate_limit_per_minute}",
+        }
+        retry_after = 0 if allowed else max(1, math.ceil((1 - tokens) / rate))
+        return allowed, headers, retry_after
+
+    @api.model
+    def _purge_idle_buckets(self):
+        """Buckets idle for a day are full again: drop them."""
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM %s WHERE updated_at < (now() AT TIME ZONE 'UTC') - interval '1 day'",
+                SQL.identifier(RATE_TABLE),
+            )
+        )
+        return self.env.cr.rowcount

@@ -1,0 +1,4 @@
+from . import test_keys_and_auth
+from . import test_approval_and_audit
+from . import test_rate_limit
+from . import test_ui
