@@ -49,7 +49,7 @@ class OdooServer:
         body = response.json()
         if "error" in body:
             raise RuntimeError(body["error"]["data"]["message"])
-        return body["result"]
+        return body.get("result")
 
     def login(self, login="admin", password="admin"):
         return self._json(

@@ -197,6 +197,8 @@ class MfgIntegrationClient(models.Model):
             else:
                 # no password: the user cannot log in, it only runs API requests
                 values["login"] = f"mfg-api-client-{client.id}"
+                # the chatter needs an author address; this one reaches nobody
+                values["email"] = f"mfg-api-client-{client.id}@api.invalid"
                 client.technical_user_id = Users.create(values)
 
     # ------------------------------------------------------------------

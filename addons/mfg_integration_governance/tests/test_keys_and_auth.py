@@ -37,7 +37,7 @@ class TestKeys(GovernanceCase):
     def test_no_table_holds_a_usable_key(self):
         """Scan every text column of every table for the key or its secret part."""
         self.env.flush_all()
-        secret_part = self.secret.rsplit("_", 1)[1]
+        secret_part = self.secret.split("_", 2)[2]
         self.env.cr.execute(
             """SELECT table_name, column_name FROM information_schema.columns
                 WHERE table_schema = 'public'
@@ -100,7 +100,7 @@ class TestKeys(GovernanceCase):
         self._assert_refused_like_unknown("Bearer nonsense", "malformed")
         forged = self.secret[:-4] + "AAAA"
         self._assert_refused_like_unknown(forged, "unknown key")
-        unknown_prefix = "mfgk_00000000_" + self.secret.rsplit("_", 1)[1]
+        unknown_prefix = "mfgk_00000000_" + self.secret.split("_", 2)[2]
         self._assert_refused_like_unknown(unknown_prefix, "unknown key")
 
     def test_expired_key(self):

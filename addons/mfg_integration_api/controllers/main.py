@@ -1,0 +1,64 @@
+import json
+
+from odoo import SUPERUSER_ID, http
+from odoo.http import request
+
+from odoo.addons.mfg_integration_api.api_types import ApiRequest
+from odoo.addons.mfg_integration_api.routing import API_PREFIX
+
+
+class MfgIntegrationApiController(http.Controller):
+    """Thin HTTP adapter: the pipeline lives in the mfg.integration.api model."""
+
+    @http.route(
+        f"{API_PREFIX}/openapi.json",
+        type="http",
+        auth="none",
+        methods=["GET"],
+        csrf=False,
+        save_session=False,
+    )
+    def openapi(self):
+        env = request.env(su=True)
+        document = env["mfg.integration.api"]._openapi(request.httprequest.host_url.rstrip("/"))
+        return request.make_json_response(document)
+
+    @http.route(
+        f"{API_PREFIX}/problems/<string:slug>",
+        type="http",
+        auth="none",
+        methods=["GET"],
+        csrf=False,
+        save_session=False,
+    )
+    def problem_type(self, slug):
+        catalog = request.env(su=True)["mfg.integration.api"]._problem_catalog()
+        found = catalog.get(f"{API_PREFIX}/problems/{slug}")
+        return request.make_json_response(
+            found or {"detail": "unknown problem type"}, status=200 if found else 404
+        )
+
+    @http.route(
+        f"{API_PREFIX}/<path:subpath>",
+        type="http",
+        auth="none",
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        csrf=False,
+        save_session=False,
+    )
+    def dispatch(self, subpath, **_query):
+        httprequest = request.httprequest
+        api_request = ApiRequest(
+            method=httprequest.method,
+            path="/" + subpath,
+            headers={key.lower(): value for key, value in httprequest.headers.items()},
+            body=httprequest.get_data() if httprequest.method != "GET" else b"",
+            query=httprequest.args.to_dict(),
+            remote_addr=httprequest.remote_addr,
+        )
+        env = request.env(user=SUPERUSER_ID, su=True)
+        response = env["mfg.integration.api"]._handle(api_request)
+        body = json.dumps(response.body, ensure_ascii=False, default=str)
+        headers = [("Content-Type", f"{response.content_type}; charset=utf-8")]
+        headers += [(key, str(value)) for key, value in response.headers.items()]
+        return request.make_response(body, headers=headers, status=response.status)

@@ -1,0 +1,156 @@
+"""What a route handler gets: the caller's environment and translation helpers."""
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from odoo import fields
+
+from odoo.addons.mfg_integration_core.exceptions import MappingError
+
+from ..problems import ApiProblem
+
+MAPPING_SLUGS = {
+    "unknown_reference": "unknown-reference",
+    "unmapped_record": "unknown-reference",
+    "unmapped_code": "unmapped-code",
+    "ambiguous_mapping": "ambiguous-mapping",
+}
+
+
+def mapping_problem(error, pointer=None):
+    """Turn a typed mapping error into a 422 problem naming the field."""
+    slug = MAPPING_SLUGS.get(error.code, "business-rule")
+    errors = [{"pointer": pointer, "detail": str(error.args[0])}] if pointer else []
+    return ApiProblem(
+        slug,
+        str(error.args[0]),
+        errors=errors,
+        system=error.system,
+        kind=error.kind,
+        value=error.value,
+    )
+
+
+@dataclass
+class ApiContext:
+    env: object  # the client's technical user, in the request's company
+    client: object
+    system: object
+    route: object
+    correlation_id: str
+    query: dict
+
+    @property
+    def mapping(self):
+        return self.env["mfg.integration.mapping"]
+
+    def _system_required(self):
+        if not self.system:
+            raise ApiProblem(
+                "business-rule",
+                f"API client '{self.client.name}' has no connected system, so its "
+                "identifiers and codes cannot be translated.",
+            )
+        return self.system
+
+    def resolve(self, object_type, external_id, pointer, not_found_status=False):
+        """The record the caller calls external_id; 422 (404 for a path id)."""
+        try:
+            return self.mapping.resolve_record(self._system_required(), object_type, external_id)
+        except MappingError as error:
+            if not_found_status:
+                raise ApiProblem(
+                    "not-found",
+                    f"No {object_type} '{external_id}' is known for {self.system.code}.",
+                ) from error
+            raise mapping_problem(error, pointer) from error
+
+    def map_in(self, domain, code, pointer):
+        try:
+            return self.mapping.map_inbound(self._system_required(), domain, code)
+        except MappingError as error:
+            raise mapping_problem(error, pointer) from error
+
+    def map_in_record(self, domain, code, pointer):
+        try:
+            return self.mapping.map_inbound_record(self._system_required(), domain, code)
+        except MappingError as error:
+            raise mapping_problem(error, pointer) from error
+
+    def map_out(self, domain, value):
+        """The caller's code for a value; the value itself when it has no map."""
+        system = self._system_required()
+        has_map = (
+            self.env["mfg.integration.value.map"]
+            .sudo()
+            .search_count([("system_id", "=", system.id), ("domain", "=", domain)], limit=1)
+        )
+        if not has_map:
+            return value
+        try:
+            return self.mapping.map_outbound(system, domain, value)
+        except MappingError as error:
+            raise mapping_problem(error) from error
+
+    def external_id(self, record, object_type):
+        if not record or not self.system:
+            return None
+        return self.mapping.external_id_of(self.system, record, object_type, raise_if_missing=False)
+
+    def register(self, object_type, external_id, record, source_timestamp=None):
+        """Record the caller's id for a record it created."""
+        system = self._system_required()
+        type_record = self.env["mfg.integration.object.type"].sudo()._find(object_type)
+        self.env["mfg.integration.xref"].sudo().create(
+            {
+                "system_id": system.id,
+                "object_type_id": type_record.id,
+                "external_id": external_id,
+                "res_id": record.id,
+                "source_updated_at": source_timestamp,
+            }
+        )
+
+    def check_stale(self, object_type, record, source_timestamp, pointer="/source_timestamp"):
+        """Refuse (409) a message older than the last one applied to record."""
+        if not source_timestamp or not self.system:
+            return
+        when = parse_timestamp(source_timestamp, pointer)
+        xref = (
+            self.env["mfg.integration.xref"]
+            .sudo()
+            .search(
+                [
+                    ("system_id", "=", self.system.id),
+                    ("object_type_id.code", "=", object_type),
+                    ("res_id", "=", record.id),
+                ],
+                limit=1,
+            )
+        )
+        if not xref:
+            return
+        if xref.source_updated_at and when < xref.source_updated_at:
+            raise ApiProblem(
+                "conflict",
+                f"This update was made at {fields.Datetime.to_string(when)} UTC, before the last "
+                f"one applied to {record.display_name} "
+                f"({fields.Datetime.to_string(xref.source_updated_at)} UTC); it is ignored.",
+                errors=[{"pointer": pointer, "detail": "older than the last applied update"}],
+            )
+        xref.source_updated_at = when
+
+
+def parse_timestamp(value, pointer):
+    """ISO 8601 with offset -> naive UTC datetime (Odoo's convention)."""
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (AttributeError, ValueError) as error:
+        raise ApiProblem(
+            "validation-error",
+            f"'{value}' is not an ISO 8601 date-time.",
+            errors=[{"pointer": pointer, "detail": "expected an ISO 8601 date-time"}],
+        ) from error
+    if parsed.tzinfo:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed

@@ -1,0 +1,250 @@
+import json
+
+from odoo import _, api, fields, models
+
+from ..api_types import ApiResponse
+from ..problems import ApiProblem
+from ..routing import API_PREFIX
+from .api_context import ApiContext
+
+REQUEST_STATES = [
+    ("queued", "Queued"),
+    ("processing", "Processing"),
+    ("done", "Done"),
+    ("partial", "Partly failed"),
+    ("failed", "Failed"),
+]
+
+
+class MfgIntegrationApiRequest(models.Model):
+    """An asynchronous inbound request (a batch), processed by a queue job."""
+
+    _name = "mfg.integration.api.request"
+    _description = "Asynchronous API Request"
+    _order = "id desc"
+
+    name = fields.Char(compute="_compute_name")
+    client_id = fields.Many2one("mfg.integration.client", required=True, readonly=True, index=True)
+    system_id = fields.Many2one(related="client_id.system_id", store=True)
+    route_name = fields.Char(required=True, readonly=True)
+    route = fields.Char(readonly=True)
+    correlation_id = fields.Char(readonly=True, index=True)
+    state = fields.Selection(REQUEST_STATES, default="queued", required=True, index=True)
+    item_ids = fields.One2many("mfg.integration.api.request.item", "request_id", readonly=True)
+    item_count = fields.Integer(readonly=True)
+    done_count = fields.Integer(readonly=True)
+    failed_count = fields.Integer(readonly=True)
+    started_at = fields.Datetime(readonly=True)
+    finished_at = fields.Datetime(readonly=True)
+    job_uuid = fields.Char(readonly=True)
+    company_id = fields.Many2one(related="client_id.company_id", store=True, index=True)
+
+    def _compute_name(self):
+        for request in self:
+            request.name = f"REQ-{request.id}"
+
+    # ------------------------------------------------------------------
+    # Accepting
+    # ------------------------------------------------------------------
+    @api.model
+    def _accept(self, ctx, body):
+        """Store a batch and answer 202; a job applies it item by item."""
+        route = ctx.route
+        api_service = self.env["mfg.integration.api"]
+        items = body[route.batch_key]
+        limit = api_service._setting(route.max_items_setting or "api_max_batch_items", 1000)
+        if len(items) > limit:
+            raise ApiProblem(
+                "validation-error",
+                f"The batch has {len(items)} items; at most {limit} are accepted at once.",
+                errors=[{"pointer": f"/{route.batch_key}", "detail": f"at most {limit} items"}],
+            )
+        backlog_limit = api_service._setting("api_max_backlog", 50)
+        backlog = self.sudo().search_count(
+            [("state", "in", ("queued", "processing"))], limit=backlog_limit + 1
+        )
+        if backlog >= backlog_limit:
+            raise ApiProblem(
+                "overloaded",
+                f"{backlog} batches are waiting; try again shortly.",
+                headers={"Retry-After": "30"},
+            )
+        request = self.sudo().create(
+            {
+                "client_id": ctx.client.id,
+                "route_name": route.name,
+                "route": f"{route.method} {API_PREFIX}{route.path}",
+                "correlation_id": ctx.correlation_id,
+                "item_count": len(items),
+                "item_ids": [
+                    (0, 0, {"sequence": index, "payload": json.dumps(item)})
+                    for index, item in enumerate(items)
+                ],
+            }
+        )
+        job = (
+            request.with_env(ctx.env)
+            .with_delay(
+                channel="root.mfg_integration_api",
+                description=_(
+                    "Apply %(route)s batch %(name)s", route=route.name, name=request.name
+                ),
+            )
+            ._process()
+        )
+        request.job_uuid = job.uuid
+        location = f"{API_PREFIX}/requests/{request.id}"
+        return ApiResponse(
+            202,
+            {
+                "id": request.id,
+                "status": "queued",
+                "items": len(items),
+                "status_url": location,
+                "correlation_id": ctx.correlation_id,
+            },
+            {"Location": location},
+        )
+
+    # ------------------------------------------------------------------
+    # Processing (in a queue job, as the client's technical user)
+    # ------------------------------------------------------------------
+    def _route(self):
+        routes = {r.name: r for r in self.env["mfg.integration.api"]._api_routes()}
+        return routes[self.route_name]
+
+    def _process(self):
+        self.ensure_one()
+        request = self.sudo()
+        client = request.client_id
+        env = self.env(
+            context=dict(
+                self.env.context,
+                allowed_company_ids=client._allowed_companies().ids,
+                mfg_api_client_id=client.id,
+            )
+        )
+        route = request._route()
+        ctx = ApiContext(
+            env=env,
+            client=client.with_env(env),
+            system=client.system_id.with_env(env),
+            route=route,
+            correlation_id=request.correlation_id,
+            query={},
+        )
+        request.write({"state": "processing", "started_at": fields.Datetime.now()})
+        api_service = self.env["mfg.integration.api"]
+        items = request.item_ids.filtered(lambda item: item.state != "done")
+        if route.atomic:
+            try:
+                with self.env.cr.savepoint():
+                    for item in items:
+                        item._apply(api_service, ctx, route)
+            except ApiProblem as problem:
+                failed = items.filtered(lambda item: item.state == "failed")
+                (items - failed).write(
+                    {
+                        "state": "failed",
+                        "result": False,
+                        "problem": json.dumps({"detail": _("Not applied: the batch is atomic.")}),
+                    }
+                )
+                failed._notify_failure(problem)
+        else:
+            for item in items:
+                try:
+                    item._apply(api_service, ctx, route)
+                except ApiProblem as problem:
+                    item._notify_failure(problem)
+        done = len(request.item_ids.filtered(lambda item: item.state == "done"))
+        failed = request.item_count - done
+        request.write(
+            {
+                "state": "done" if not failed else ("failed" if not done else "partial"),
+                "done_count": done,
+                "failed_count": failed,
+                "finished_at": fields.Datetime.now(),
+            }
+        )
+        return _("%(done)s applied, %(failed)s failed", done=done, failed=failed)
+
+    # ------------------------------------------------------------------
+    # Status resource
+    # ------------------------------------------------------------------
+    @api.model
+    def _api_get_request(self, ctx, body, id):
+        request = self.sudo().search(
+            [("id", "=", int(id) if str(id).isdigit() else 0), ("client_id", "=", ctx.client.id)]
+        )
+        if not request:
+            raise ApiProblem("not-found", f"No request {id} of yours exists.")
+        return request._to_api()
+
+    def _to_api(self):
+        return {
+            "id": self.id,
+            "status": self.state,
+            "route": self.route,
+            "correlation_id": self.correlation_id,
+            "items": self.item_count,
+            "done": self.done_count,
+            "failed": self.failed_count,
+            "started_at": self.started_at and fields.Datetime.to_string(self.started_at),
+            "finished_at": self.finished_at and fields.Datetime.to_string(self.finished_at),
+            "results": [
+                {
+                    "index": item.sequence,
+                    "status": item.state,
+                    "result": json.loads(item.result) if item.result else None,
+                    "problem": json.loads(item.problem) if item.problem else None,
+                }
+                for item in self.item_ids
+            ],
+        }
+
+    @api.model
+    def _on_item_failed(self, item, problem):
+        """Hook: an item failed. The exception app opens an exception here."""
+        return None
+
+
+class MfgIntegrationApiRequestItem(models.Model):
+    _name = "mfg.integration.api.request.item"
+    _description = "Asynchronous API Request Item"
+    _order = "request_id, sequence"
+
+    request_id = fields.Many2one(
+        "mfg.integration.api.request", required=True, ondelete="cascade", index=True
+    )
+    sequence = fields.Integer(string="Index")
+    state = fields.Selection(
+        [("pending", "Pending"), ("done", "Done"), ("failed", "Failed")], default="pending"
+    )
+    payload = fields.Text()
+    result = fields.Text()
+    problem = fields.Text()
+    error = fields.Char(compute="_compute_error")
+    company_id = fields.Many2one(related="request_id.company_id", store=True)
+
+    @api.depends("problem")
+    def _compute_error(self):
+        for item in self:
+            item.error = json.loads(item.problem).get("detail") if item.problem else False
+
+    def _apply(self, api_service, ctx, route):
+        try:
+            result = api_service._invoke(
+                ctx, route, json.loads(self.payload), {"index": self.sequence}
+            )
+        except ApiProblem as problem:
+            self.sudo().write({"state": "failed", "problem": json.dumps(problem.to_dict())})
+            raise
+        result.pop("__record__", None)
+        self.sudo().write(
+            {"state": "done", "result": json.dumps(result, default=str), "problem": False}
+        )
+
+    def _notify_failure(self, problem):
+        for item in self:
+            self.env["mfg.integration.api.request"]._on_item_failed(item, problem)

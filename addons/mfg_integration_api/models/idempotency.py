@@ -1,0 +1,125 @@
+import hashlib
+import json
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+from ..api_types import ApiResponse
+from ..problems import ApiProblem
+
+
+class MfgIntegrationIdempotency(models.Model):
+    """The outcome of a write, kept under the caller's Idempotency-Key."""
+
+    _name = "mfg.integration.idempotency"
+    _description = "Idempotency Key"
+    _order = "id desc"
+
+    client_id = fields.Many2one("mfg.integration.client", required=True, ondelete="cascade")
+    key = fields.Char(required=True)
+    route = fields.Char(required=True)
+    fingerprint = fields.Char(required=True, help="SHA-256 of method, path and body.")
+    response_status = fields.Integer()
+    response_body = fields.Text()
+    response_headers = fields.Text()
+    expires_at = fields.Datetime(required=True, index=True)
+    company_id = fields.Many2one(related="client_id.company_id", store=True)
+
+    _sql_constraints = [
+        (
+            "client_key_uniq",
+            "unique(client_id, key)",
+            "An idempotency key is used once per client.",
+        ),
+    ]
+
+    @api.model
+    def _begin(self, client, key, route, request):
+        """Claim the key, or return the stored response to replay.
+
+        A concurrent request with the same key waits on the unique index
+        until the first one commits, then replays its outcome.
+        Returns (claim record or None, ApiResponse to replay or None).
+        """
+        if len(key) > 255:
+            raise ApiProblem(
+                "validation-error", "The Idempotency-Key is longer than 255 characters."
+            )
+        fingerprint = hashlib.sha256(
+            b"\n".join([request.method.encode(), request.path.encode(), request.body or b""])
+        ).hexdigest()
+        now = fields.Datetime.now()
+        hours = self.env["mfg.integration.api"]._setting("api_idempotency_hours", 24)
+        cr = self.env.cr
+        cr.execute(
+            "DELETE FROM mfg_integration_idempotency WHERE client_id = %s AND key = %s "
+            "AND expires_at < %s",
+            [client.id, key, now],
+        )
+        cr.execute(
+            """INSERT INTO mfg_integration_idempotency
+                   (client_id, key, route, fingerprint, expires_at, company_id,
+                    create_uid, create_date, write_uid, write_date)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+               ON CONFLICT (client_id, key) DO NOTHING
+               RETURNING id""",
+            [
+                client.id,
+                key,
+                f"{request.method} {request.path}",
+                fingerprint,
+                now + timedelta(hours=hours),
+                client.company_id.id,
+                self.env.uid,
+                now,
+                self.env.uid,
+                now,
+            ],
+        )
+        row = cr.fetchone()
+        if row:
+            return self.browse(row[0]), None
+        cr.execute(
+            """SELECT fingerprint, response_status, response_body, response_headers
+                 FROM mfg_integration_idempotency WHERE client_id = %s AND key = %s""",
+            [client.id, key],
+        )
+        stored_fingerprint, status, body, headers = cr.fetchone()
+        if stored_fingerprint != fingerprint:
+            raise ApiProblem(
+                "idempotency-key-reused",
+                f"Idempotency-Key '{key}' was already used with another request; use a new "
+                "key for a new request.",
+            )
+        if not status:
+            raise ApiProblem(
+                "conflict", f"A request with Idempotency-Key '{key}' is still being processed."
+            )
+        return None, ApiResponse(
+            status,
+            json.loads(body),
+            json.loads(headers or "{}"),
+            content_type="application/problem+json" if status >= 400 else "application/json",
+        )
+
+    def _finish(self, response):
+        """Store the outcome (server errors are not stored: the caller may retry)."""
+        if response.status >= 500:
+            self.unlink()
+            return
+        kept = {k: v for k, v in response.headers.items() if k in ("Location",)}
+        self.write(
+            {
+                "response_status": response.status,
+                "response_body": json.dumps(response.body, default=str),
+                "response_headers": json.dumps(kept),
+            }
+        )
+
+    @api.model
+    def _purge_expired(self):
+        self.env.cr.execute(
+            "DELETE FROM mfg_integration_idempotency WHERE expires_at < %s",
+            [fields.Datetime.now()],
+        )
+        return self.env.cr.rowcount

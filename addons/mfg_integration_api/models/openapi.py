@@ -1,0 +1,159 @@
+"""OpenAPI 3.1 document generated from the route declarations."""
+
+import re
+
+from odoo import api, models
+
+from ..problems import PROBLEM_BASE, PROBLEM_TYPES
+from ..routing import API_PREFIX
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "description": "Stable URI of the problem type."},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "correlation_id": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "pointer": {"type": "string", "description": "JSON pointer of the field"},
+                    "detail": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+class MfgIntegrationApiOpenapi(models.AbstractModel):
+    _inherit = "mfg.integration.api"
+
+    @api.model
+    def _openapi(self, server_url=""):
+        paths = {}
+        for route in self._api_routes():
+            path = paths.setdefault(API_PREFIX + route.path, {})
+            path[route.method.lower()] = self._openapi_operation(route)
+        problem_statuses = sorted({status for status, _t, _m in PROBLEM_TYPES.values()})
+        return {
+            "openapi": "3.1.0",
+            "info": {
+                "title": "Manufacturing Integration API",
+                "version": "1.0.0",
+                "description": (
+                    "Inbound REST API of the manufacturing integration suite for Odoo. "
+                    "Send your own identifiers and codes; Odoo translates them through the "
+                    "cross-references and value maps of your connected system. Every error is "
+                    "an RFC 9457 problem document. Writes accept an Idempotency-Key header."
+                ),
+            },
+            "servers": [{"url": server_url or "/"}],
+            "security": [{"bearerAuth": []}, {"apiKeyHeader": []}],
+            "paths": paths,
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "mfgk"},
+                    "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+                },
+                "schemas": {"Problem": PROBLEM_SCHEMA},
+                "responses": {
+                    str(status): {
+                        "description": ", ".join(
+                            title for s, title, _m in PROBLEM_TYPES.values() if s == status
+                        ),
+                        "content": {
+                            "application/problem+json": {
+                                "schema": {"$ref": "#/components/schemas/Problem"}
+                            }
+                        },
+                    }
+                    for status in problem_statuses
+                },
+                "headers": {
+                    "X-Correlation-ID": {"schema": {"type": "string"}},
+                    "traceparent": {"schema": {"type": "string"}},
+                },
+            },
+            "x-problem-types": {
+                PROBLEM_BASE + slug: {"status": status, "title": title, "description": meaning}
+                for slug, (status, title, meaning) in PROBLEM_TYPES.items()
+            },
+        }
+
+    def _openapi_operation(self, route):
+        parameters = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "Your own identifier of the record.",
+            }
+            for name in re.findall(r"\{(\w+)\}", route.path)
+        ]
+        for name, schema in ((route.query_schema or {}).get("properties") or {}).items():
+            parameters.append(
+                {
+                    "name": name,
+                    "in": "query",
+                    "schema": schema,
+                    "required": name in (route.query_schema.get("required") or []),
+                }
+            )
+        parameters += [
+            {"name": "X-Correlation-ID", "in": "header", "schema": {"type": "string"}},
+            {"name": "traceparent", "in": "header", "schema": {"type": "string"}},
+            {
+                "name": "X-Company-Id",
+                "in": "header",
+                "schema": {"type": "string"},
+                "description": "Company to act in, among the client's allowed companies.",
+            },
+        ]
+        if route.writes:
+            parameters.append(
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "schema": {"type": "string", "maxLength": 255},
+                    "description": "Send the same key to retry safely: the first outcome is "
+                    "replayed.",
+                }
+            )
+        success = {
+            "description": "Accepted: poll the Location" if route.mode == "async" else "Success",
+            "content": {
+                "application/json": {"schema": route.response_schema or {"type": "object"}}
+            },
+        }
+        responses = {str(202 if route.mode == "async" else route.success_status): success}
+        codes = ["401", "403", "404", "429", "500"]
+        if route.writes:
+            codes = ["400", "401", "403", "404", "409", "413", "415", "422", "429", "500", "503"]
+        elif route.query_schema:
+            codes.append("422")
+        for code in codes:
+            responses[code] = {"$ref": f"#/components/responses/{code}"}
+        operation = {
+            "operationId": route.name,
+            "summary": route.summary,
+            "description": route.description or route.summary,
+            "tags": [route.tag],
+            "parameters": parameters,
+            "responses": responses,
+            "x-required-scope": route.scope,
+            "x-latency-class": route.latency_class,
+            "x-processing": route.mode,
+        }
+        if route.request_schema is not None:
+            media = {"schema": route.request_schema}
+            if route.example:
+                media["example"] = route.example
+            operation["requestBody"] = {"required": True, "content": {"application/json": media}}
+        return operation

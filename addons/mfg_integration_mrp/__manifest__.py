@@ -1,0 +1,21 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "Manufacturing Integration Workflows",
+    "summary": "What each inbound message does to manufacturing orders, stock, purchases, "
+    "quality holds and shipments",
+    "version": "18.0.1.0.0",
+    "category": "Manufacturing/Integration",
+    "website": "https://github.com/mfg-integration/odoo-mfg-integration",
+    "author": "Manufacturing Integration Suite contributors",
+    "license": "LGPL-3",
+    "installable": True,
+    "depends": ["mfg_integration_api", "mrp", "purchase_stock"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/security.xml",
+        "data/scope_data.xml",
+        "views/production_variance_views.xml",
+        "views/stock_views.xml",
+        "views/res_config_settings_views.xml",
+    ],
+}

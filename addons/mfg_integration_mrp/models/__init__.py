@@ -1,0 +1,5 @@
+from . import production_variance
+from . import stock
+from . import inbound
+from . import routes
+from . import res_config_settings

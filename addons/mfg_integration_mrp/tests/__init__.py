@@ -1,0 +1,3 @@
+from . import test_api_framework
+from . import test_production_routes
+from . import test_stock_routes
