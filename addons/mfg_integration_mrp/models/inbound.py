@@ -73,6 +73,17 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
             {"name": lot_id, "product_id": product.id, "company_id": self.env.company.id}
         )
 
+    def _set_lot_lines(self, ctx, move, lots, pointer, create=False):
+        """Replace a move's lines by one line per reported lot and quantity."""
+        move.move_line_ids.unlink()
+        for index, lot_line in enumerate(lots):
+            lot = self._lot(
+                ctx, move.product_id, lot_line["lot"], f"{pointer}/lots/{index}/lot", create=create
+            )
+            self.env["stock.move.line"].create(
+                move._prepare_move_line_vals(quantity=lot_line["quantity"]) | {"lot_id": lot.id}
+            )
+
     def _record_by_id_or_name(self, ctx, object_type, model, identifier, name_field="name"):
         """Path ids: the caller's cross-reference, else the Odoo reference; 404 otherwise."""
         if ctx.system:
@@ -323,15 +334,7 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
             )
             quantity = uom._compute_quantity(quantity, move.product_uom)
             if line.get("lots"):
-                move.move_line_ids.unlink()
-                for lot_index, lot_line in enumerate(line["lots"]):
-                    lot = self._lot(
-                        ctx, component, lot_line["lot"], f"{pointer}/lots/{lot_index}/lot"
-                    )
-                    self.env["stock.move.line"].create(
-                        move._prepare_move_line_vals(quantity=lot_line["quantity"])
-                        | {"lot_id": lot.id, "quantity": lot_line["quantity"]}
-                    )
+                self._set_lot_lines(ctx, move, line["lots"], pointer)
             else:
                 move.quantity = move.quantity + quantity if move.picked else quantity
             move.picked = True
@@ -561,18 +564,7 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
                     raise business_error(
                         f"The lots add up to {total}, not {line['quantity']}.", f"{pointer}/lots"
                     )
-                for lot_index, lot_line in enumerate(lots):
-                    lot = self._lot(
-                        ctx,
-                        product,
-                        lot_line["lot"],
-                        f"{pointer}/lots/{lot_index}/lot",
-                        create=True,
-                    )
-                    self.env["stock.move.line"].create(
-                        move._prepare_move_line_vals(quantity=lot_line["quantity"])
-                        | {"lot_id": lot.id}
-                    )
+                self._set_lot_lines(ctx, move, lots, pointer, create=True)
             else:
                 move.quantity = quantity
             move.picked = True
@@ -707,15 +699,7 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
                     f"{product.display_name} is not in {picking.name}.", f"{pointer}/product"
                 )
             if line.get("lots"):
-                move.move_line_ids.unlink()
-                for lot_index, lot_line in enumerate(line["lots"]):
-                    lot = self._lot(
-                        ctx, product, lot_line["lot"], f"{pointer}/lots/{lot_index}/lot"
-                    )
-                    self.env["stock.move.line"].create(
-                        move._prepare_move_line_vals(quantity=lot_line["quantity"])
-                        | {"lot_id": lot.id}
-                    )
+                self._set_lot_lines(ctx, move, line["lots"], pointer)
             else:
                 move.quantity = line["quantity"]
         picking.move_ids.picked = True
