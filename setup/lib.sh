@@ -195,9 +195,20 @@ write_config() {
         echo "server_wide_modules = $wide"
         echo "list_db = False"
         echo "data_dir = $STATE/data"
+        echo "mfg_integration_secret_key = $(secret_key)"
         local line; for line in "$@"; do echo "$line"; done
         if [ -f "$ROOT/odoo.conf.local" ]; then cat "$ROOT/odoo.conf.local"; fi
     } > "$file"
+}
+
+# Fernet key that encrypts webhook signing secrets at rest; made once, kept in .state
+secret_key() {
+    local file="$STATE/secret.key"
+    if [ ! -s "$file" ]; then
+        (umask 077; "$VENV/bin/python" -c \
+            'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' > "$file")
+    fi
+    cat "$file"
 }
 
 odoo_bin() { "$VENV/bin/python" "$ODOO_SRC/odoo-bin" "$@"; }

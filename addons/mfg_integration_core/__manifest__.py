@@ -21,6 +21,7 @@
         "views/xref_views.xml",
         "views/value_map_views.xml",
         "views/message_log_views.xml",
+        "views/event_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],

@@ -5,3 +5,4 @@ from . import value_map
 from . import mapping
 from . import message_log
 from . import res_config_settings
+from . import event

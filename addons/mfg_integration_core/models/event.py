@@ -1,0 +1,168 @@
+"""The event catalog and the transactional outbox.
+
+An event row is written in the same transaction as the business change that
+causes it: a rolled-back change leaves no event, a committed one always has it.
+"""
+
+import json
+import uuid
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+SPEC_VERSION = "1.0"
+
+
+class MfgIntegrationEventType(models.Model):
+    _name = "mfg.integration.event.type"
+    _description = "Event Type"
+    _order = "name"
+
+    name = fields.Char(
+        required=True, help="Versioned name, e.g. mrp.production.released.v1", index=True
+    )
+    description = fields.Text(translate=True)
+    owner_id = fields.Many2one("res.users", string="Owner")
+    payload_schema = fields.Text(string="Payload JSON Schema")
+    state = fields.Selection(
+        [("active", "Active"), ("deprecated", "Deprecated")], default="active", required=True
+    )
+    sunset_date = fields.Date(help="Deprecated types stop being emitted after this date.")
+    event_count = fields.Integer(compute="_compute_event_count", string="Events")
+
+    _sql_constraints = [("name_uniq", "unique(name)", "An event type with this name exists.")]
+
+    @api.constrains("name")
+    def _check_name(self):
+        for event_type in self:
+            parts = event_type.name.rsplit(".", 1)
+            if len(parts) != 2 or not parts[1].startswith("v") or not parts[1][1:].isdigit():
+                raise ValidationError(
+                    _("Event type '%s' must end with a version, e.g. '.v1'.", event_type.name)
+                )
+
+    @api.constrains("payload_schema")
+    def _check_payload_schema(self):
+        for event_type in self.filtered("payload_schema"):
+            try:
+                json.loads(event_type.payload_schema)
+            except ValueError as error:
+                raise ValidationError(
+                    _(
+                        "The payload schema of %(type)s is not JSON: %(error)s",
+                        type=event_type.name,
+                        error=error,
+                    )
+                ) from error
+
+    def _compute_event_count(self):
+        counts = dict(
+            self.env["mfg.integration.event"]._read_group(
+                [("type_id", "in", self.ids)], ["type_id"], ["__count"]
+            )
+        )
+        for event_type in self:
+            event_type.event_count = counts.get(event_type, 0)
+
+
+class MfgIntegrationEvent(models.Model):
+    """The outbox: one row per canonical event, with its CloudEvents attributes."""
+
+    _name = "mfg.integration.event"
+    _description = "Integration Event"
+    _order = "id desc"
+    _rec_name = "event_uid"
+
+    event_uid = fields.Char(string="Event Id", required=True, readonly=True, index=True)
+    type_id = fields.Many2one(
+        "mfg.integration.event.type", required=True, readonly=True, index=True
+    )
+    type = fields.Char(related="type_id.name", store=True)
+    source = fields.Char(readonly=True)
+    subject = fields.Char(readonly=True, index=True)
+    sequence = fields.Integer(readonly=True, help="Increasing per subject.")
+    time = fields.Datetime(readonly=True, required=True)
+    correlation_id = fields.Char(readonly=True, index=True)
+    traceparent = fields.Char(readonly=True)
+    data = fields.Text(readonly=True)
+    res_model = fields.Char(readonly=True, index=True)
+    res_id = fields.Many2oneReference(model_field="res_model", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
+
+    _sql_constraints = [
+        ("uid_uniq", "unique(event_uid)", "Event ids are unique."),
+        (
+            "subject_sequence_uniq",
+            "unique(subject, sequence)",
+            "Two events of one subject cannot share a sequence number.",
+        ),
+    ]
+
+    @api.model
+    def _emit(self, type_name, record, data, subject=None):
+        """Write an event for `record` in the current transaction; return it.
+
+        Unknown or deprecated-and-sunset types emit nothing.
+        """
+        event_type = (
+            self.env["mfg.integration.event.type"]
+            .sudo()
+            .search([("name", "=", type_name)], limit=1)
+        )
+        if not event_type or (
+            event_type.state == "deprecated"
+            and event_type.sunset_date
+            and event_type.sunset_date < fields.Date.today()
+        ):
+            return self.browse()
+        subject = subject or f"{record._name}/{record.id}"
+        self.env.cr.execute(
+            "SELECT COALESCE(MAX(sequence), 0) + 1 FROM mfg_integration_event WHERE subject = %s",
+            [subject],
+        )
+        sequence = self.env.cr.fetchone()[0]
+        context = self.env.context
+        company = "company_id" in record._fields and record.company_id or self.env.company
+        event = self.sudo().create(
+            {
+                "event_uid": f"evt_{uuid.uuid4().hex}",
+                "type_id": event_type.id,
+                "source": f"/odoo/{self.env.cr.dbname}/{record._name}",
+                "subject": subject,
+                "sequence": sequence,
+                "time": fields.Datetime.now(),
+                "correlation_id": context.get("mfg_correlation_id") or str(uuid.uuid4()),
+                "traceparent": context.get("mfg_traceparent"),
+                "data": json.dumps(data, default=str, ensure_ascii=False),
+                "res_model": record._name,
+                "res_id": record.id,
+                "company_id": company.id,
+            }
+        )
+        self._on_events_emitted(event)
+        return event
+
+    @api.model
+    def _on_events_emitted(self, events):
+        """Hook: the webhook addon creates deliveries here, in the same transaction."""
+        return None
+
+    def _envelope(self):
+        """The CloudEvents 1.0 envelope (structured mode)."""
+        self.ensure_one()
+        envelope = {
+            "specversion": SPEC_VERSION,
+            "id": self.event_uid,
+            "source": self.source,
+            "type": self.type,
+            "subject": self.subject,
+            "time": self.time.isoformat() + "Z",
+            "datacontenttype": "application/json",
+            "dataschema": f"/api/mfg/v1/events/schemas/{self.type}",
+            "sequence": self.sequence,
+            "correlationid": self.correlation_id,
+            "data": json.loads(self.data or "null"),
+        }
+        if self.traceparent:
+            envelope["traceparent"] = self.traceparent
+        return envelope

@@ -1,0 +1,50 @@
+"""Secrets at rest: Fernet with the key from the server configuration."""
+
+import base64
+import hashlib
+import hmac
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from odoo import tools
+from odoo.exceptions import UserError
+
+CONFIG_KEY = "mfg_integration_secret_key"
+
+
+def _fernet():
+    key = tools.config.get(CONFIG_KEY)
+    if not key:
+        raise UserError(
+            f"Set '{CONFIG_KEY}' in the server configuration (a Fernet key: "
+            "python3 -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())') before storing webhook secrets."
+        )
+    try:
+        return Fernet(key.encode() if isinstance(key, str) else key)
+    except ValueError as error:
+        raise UserError(
+            f"'{CONFIG_KEY}' in the server configuration is not a Fernet key."
+        ) from error
+
+
+def encrypt(text):
+    return _fernet().encrypt(text.encode()).decode()
+
+
+def decrypt(token):
+    try:
+        return _fernet().decrypt(token.encode()).decode()
+    except InvalidToken as error:
+        raise UserError(
+            "A webhook secret cannot be decrypted: the server's secret key has changed. "
+            "Generate a new signing secret for the endpoint."
+        ) from error
+
+
+def sign(secret, message_id, timestamp, body):
+    """Standard Webhooks signature: v1,base64(HMAC-SHA256(key, id.timestamp.body))."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    content = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(key, content, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()

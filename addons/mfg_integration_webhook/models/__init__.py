@@ -1,0 +1,3 @@
+from . import endpoint
+from . import delivery
+from . import event

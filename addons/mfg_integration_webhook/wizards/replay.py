@@ -1,0 +1,49 @@
+import fnmatch
+
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+
+class MfgIntegrationWebhookReplay(models.TransientModel):
+    """Send every event of some types in a time window to an endpoint again."""
+
+    _name = "mfg.integration.webhook.replay"
+    _description = "Replay Events"
+
+    endpoint_id = fields.Many2one("mfg.integration.webhook.endpoint", required=True)
+    event_types = fields.Char(
+        default="*", required=True, help="Comma-separated, wildcards allowed."
+    )
+    date_from = fields.Datetime(required=True)
+    date_to = fields.Datetime(required=True, default=fields.Datetime.now)
+
+    def action_replay(self):
+        self.ensure_one()
+        if self.date_from > self.date_to:
+            raise UserError(_("The window starts after it ends."))
+        patterns = [p.strip() for p in self.event_types.split(",") if p.strip()]
+        events = (
+            self.env["mfg.integration.event"]
+            .sudo()
+            .search(
+                [
+                    ("time", ">=", self.date_from),
+                    ("time", "<=", self.date_to),
+                    ("company_id", "=", self.endpoint_id.company_id.id),
+                ]
+            )
+        )
+        events = events.filtered(lambda e: any(fnmatch.fnmatchcase(e.type, p) for p in patterns))
+        Delivery = self.env["mfg.integration.webhook.delivery"].sudo()
+        existing = Delivery.search(
+            [("endpoint_id", "=", self.endpoint_id.id), ("event_id", "in", events.ids)]
+        )
+        existing._replay()
+        missing = events - existing.event_id
+        Delivery.create([{"event_id": e.id, "endpoint_id": self.endpoint_id.id} for e in missing])
+        self.endpoint_id._schedule_drain()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"type": "info", "message": _("%s events queued again.", len(events))},
+        }
