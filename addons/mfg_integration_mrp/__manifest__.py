@@ -2,7 +2,7 @@
 {
     "name": "Manufacturing Integration Workflows",
     "summary": "What each inbound message does to manufacturing orders, stock, purchases, "
-    "quality holds and shipments",
+    "quality holds and shipments, and which business changes emit which events",
     "version": "18.0.1.0.0",
     "category": "Manufacturing/Integration",
     "website": "https://github.com/mfg-integration/odoo-mfg-integration",
@@ -14,6 +14,7 @@
         "security/ir.model.access.csv",
         "security/security.xml",
         "data/scope_data.xml",
+        "data/event_type_data.xml",
         "views/production_variance_views.xml",
         "views/stock_views.xml",
         "views/res_config_settings_views.xml",

@@ -6,7 +6,7 @@ import hmac
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from odoo import tools
+from odoo import _, tools
 from odoo.exceptions import UserError
 
 CONFIG_KEY = "mfg_integration_secret_key"
@@ -16,9 +16,12 @@ def _fernet():
     key = tools.config.get(CONFIG_KEY)
     if not key:
         raise UserError(
-            f"Set '{CONFIG_KEY}' in the server configuration (a Fernet key: "
-            "python3 -c 'from cryptography.fernet import Fernet; "
-            "print(Fernet.generate_key().decode())') before storing webhook secrets."
+            _(
+                "Set '%s' in the server configuration (a Fernet key: python3 -c 'from "
+                "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') "
+                "before storing webhook secrets.",
+                CONFIG_KEY,
+            )
         )
     try:
         return Fernet(key.encode() if isinstance(key, str) else key)
@@ -37,8 +40,10 @@ def decrypt(token):
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken as error:
         raise UserError(
-            "A webhook secret cannot be decrypted: the server's secret key has changed. "
-            "Generate a new signing secret for the endpoint."
+            _(
+                "A webhook secret cannot be decrypted: the server's secret key has changed. "
+                "Generate a new signing secret for the endpoint."
+            )
         ) from error
 
 

@@ -10,6 +10,8 @@ import uuid
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..exceptions import MappingError
+
 SPEC_VERSION = "1.0"
 
 
@@ -147,8 +149,12 @@ class MfgIntegrationEvent(models.Model):
         """Hook: the webhook addon creates deliveries here, in the same transaction."""
         return None
 
-    def _envelope(self):
-        """The CloudEvents 1.0 envelope (structured mode)."""
+    def _envelope(self, system=None):
+        """The CloudEvents 1.0 envelope (structured mode).
+
+        With a system, every record reference in the data ({"model", "odoo_id",
+        ...}) gains the system's own id for it, where a cross-reference exists.
+        """
         self.ensure_one()
         envelope = {
             "specversion": SPEC_VERSION,
@@ -161,8 +167,33 @@ class MfgIntegrationEvent(models.Model):
             "dataschema": f"/api/mfg/v1/events/schemas/{self.type}",
             "sequence": self.sequence,
             "correlationid": self.correlation_id,
-            "data": json.loads(self.data or "null"),
+            "data": self._translate(json.loads(self.data or "null"), system),
         }
         if self.traceparent:
             envelope["traceparent"] = self.traceparent
         return envelope
+
+    def _translate(self, value, system):
+        if not system:
+            return value
+        if isinstance(value, list):
+            return [self._translate(item, system) for item in value]
+        if not isinstance(value, dict):
+            return value
+        value = {key: self._translate(item, system) for key, item in value.items()}
+        if value.get("model") in self.env and value.get("odoo_id"):
+            record = self.env[value["model"]].browse(value["odoo_id"])
+            try:
+                value["id"] = self.env["mfg.integration.mapping"].external_id_of(
+                    system, record, raise_if_missing=False
+                )
+            except MappingError:
+                value["id"] = None
+        return value
+
+    @api.model
+    def _ref(self, record):
+        """How the data of an event names a record."""
+        if not record:
+            return None
+        return {"model": record._name, "odoo_id": record.id, "reference": record.display_name}

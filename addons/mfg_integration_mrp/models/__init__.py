@@ -3,3 +3,4 @@ from . import stock
 from . import inbound
 from . import routes
 from . import res_config_settings
+from . import outbound

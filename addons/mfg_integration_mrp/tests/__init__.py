@@ -1,3 +1,4 @@
 from . import test_api_framework
 from . import test_production_routes
 from . import test_stock_routes
+from . import test_outbound_events

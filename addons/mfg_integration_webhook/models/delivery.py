@@ -84,7 +84,8 @@ class MfgIntegrationWebhookDelivery(models.Model):
     def _request(self, endpoint, session, secrets_):
         """POST one delivery; return (status or None, error text, seconds, Retry-After)."""
         event = self.event_id
-        body = json.dumps(event._envelope(), separators=(",", ":"), ensure_ascii=False).encode()
+        envelope = event._envelope(endpoint.system_id)
+        body = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
         timestamp = str(int(time.time()))
         headers = {
             "Content-Type": "application/json",

@@ -20,15 +20,15 @@ class WebhookCase(TransactionCase):
         cls.addClassCleanup(cls.receiver.stop)
         cls.Event = cls.env["mfg.integration.event"]
         cls.event_type = cls.env["mfg.integration.event.type"].create(
-            {"name": "mrp.production.released.v1", "description": "test type"}
+            {"name": "test.widget.moved.v1", "description": "test type"}
         )
-        cls.env["mfg.integration.event.type"].create({"name": "stock.picking.done.v1"})
+        cls.env["mfg.integration.event.type"].create({"name": "test.other.done.v1"})
         cls.partner = cls.env["res.partner"].create({"name": "Subject record"})
         cls.endpoint = cls.env["mfg.integration.webhook.endpoint"].create(
             {
                 "name": "MES receiver",
                 "url": "https://placeholder.invalid/hooks",
-                "event_types": "mrp.production.*",
+                "event_types": "test.widget.*",
                 "retry_schedule": "5,300,1800",
             }
         )
@@ -41,7 +41,7 @@ class WebhookCase(TransactionCase):
         self.receiver.requests.clear()
         self.receiver.respond = lambda receiver, headers, body: (200, {})
 
-    def emit(self, record=None, type_name="mrp.production.released.v1", subject=None, **data):
+    def emit(self, record=None, type_name="test.widget.moved.v1", subject=None, **data):
         with trap_jobs() as trap:
             event = self.Event._emit(
                 type_name, record or self.partner, data or {"n": 1}, subject=subject
@@ -66,13 +66,13 @@ class TestDelivery(WebhookCase):
         request = self.receiver.requests[0]
         payload = Webhook(self.secret).verify(request["body"], request["headers"])
         self.assertEqual(payload["id"], event.event_uid)
-        self.assertEqual(payload["type"], "mrp.production.released.v1")
+        self.assertEqual(payload["type"], "test.widget.moved.v1")
         self.assertEqual(payload["specversion"], "1.0")
         self.assertEqual(payload["data"], {"order": "MO-1"})
         self.assertEqual(payload["subject"], f"res.partner/{self.partner.id}")
         headers = request["headers"]
         self.assertEqual(headers["webhook-id"], event.event_uid)
-        self.assertEqual(headers["ce-type"], "mrp.production.released.v1")
+        self.assertEqual(headers["ce-type"], "test.widget.moved.v1")
         self.assertEqual(headers["ce-id"], event.event_uid)
         delivery = self.delivery(event)
         self.assertEqual(
@@ -117,15 +117,15 @@ class TestDelivery(WebhookCase):
             self.assertEqual(self.env.cr.fetchone()[0], 0, f"{table}.{column}")
 
     def test_only_matching_endpoints_get_deliveries(self):
-        other = self.emit(type_name="stock.picking.done.v1")
+        other = self.emit(type_name="test.other.done.v1")
         self.assertFalse(self.delivery(other))
-        self.endpoint.event_types = "stock.*, mrp.production.released.v1"
+        self.endpoint.event_types = "test.other.*, test.widget.moved.v1"
         self.endpoint.filter_domain = "[('name', '=', 'Someone else')]"
         filtered = self.emit()
         self.assertFalse(self.delivery(filtered))
         self.endpoint.filter_domain = "[('name', '=', 'Subject record')]"
         self.assertTrue(self.delivery(self.emit()))
-        self.assertTrue(self.delivery(self.emit(type_name="stock.picking.done.v1")))
+        self.assertTrue(self.delivery(self.emit(type_name="test.other.done.v1")))
 
     def test_rollback_leaves_no_event_no_delivery_no_job(self):
         def counts():
@@ -136,14 +136,11 @@ class TestDelivery(WebhookCase):
             )
 
         before = counts()
-        try:
-            with self.env.cr.savepoint():
-                self.Event._emit("mrp.production.released.v1", self.partner, {"n": 1})
-                self.assertEqual(counts()[0], before[0] + 1)
-                self.assertEqual(counts()[2], before[2] + 1)
-                raise RuntimeError("the business change fails")
-        except RuntimeError:
-            pass
+        with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+            self.Event._emit("test.widget.moved.v1", self.partner, {"n": 1})
+            self.assertEqual(counts()[0], before[0] + 1)
+            self.assertEqual(counts()[2], before[2] + 1)
+            raise RuntimeError("the business change fails")
         self.env.invalidate_all()
         self.assertEqual(counts(), before)
 
@@ -253,7 +250,7 @@ class TestRetries(WebhookCase):
         wizard = self.env["mfg.integration.webhook.replay"].create(
             {
                 "endpoint_id": self.endpoint.id,
-                "event_types": "mrp.*",
+                "event_types": "test.*",
                 "date_from": fields.Datetime.now() - timedelta(hours=1),
             }
         )
