@@ -219,3 +219,16 @@ addons_fingerprint() {
         -o -name '*.js' -o -name '*.json' -o -name '*.scss' \) -print0 | sort -z \
         | xargs -0 sha256sum) | sha256sum | cut -c1-16
 }
+
+# ensure_test_db DB CONF FRESH: every addon of the suite installed, no demo
+# data; rebuilt when the addons changed (or FRESH=1)
+ensure_test_db() {
+    local db="$1" conf="$2" fresh="${3:-0}" addons stamp="$STATE/$1.fingerprint"
+    addons="$(suite_addons)"
+    if [ "$fresh" = 1 ] || ! db_exists "$db" || [ "$(cat "$stamp" 2>/dev/null)" != "$(addons_fingerprint)" ]; then
+        drop_db "$db"
+        say "creating test database $db with $addons"
+        odoo_bin -c "$conf" -d "$db" -i "$addons" --without-demo=all --stop-after-init --log-level=warn
+        addons_fingerprint > "$stamp"
+    fi
+}

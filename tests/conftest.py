@@ -5,69 +5,9 @@ on free ports, against a copy of the test database made by `setup/test`.
 """
 
 import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
-import requests
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class OdooServer:
-    def __init__(self, url, db, log_path):
-        self.url = url
-        self.db = db
-        self.log_path = log_path
-        self.session = requests.Session()
-
-    def log(self):
-        return Path(self.log_path).read_text(errors="replace")
-
-    def wait_for_log(self, text, timeout=60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in self.log():
-                return True
-            time.sleep(0.5)
-        return False
-
-    def _json(self, path, params):
-        response = self.session.post(
-            self.url + path,
-            json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params},
-            timeout=60,
-        )
-        response.raise_for_status()
-        body = response.json()
-        if "error" in body:
-            raise RuntimeError(body["error"]["data"]["message"])
-        return body.get("result")
-
-    def login(self, login="admin", password="admin"):
-        return self._json(
-            "/web/session/authenticate", {"db": self.db, "login": login, "password": password}
-        )
-
-    def call(self, model, method, *args, **kwargs):
-        return self._json(
-            "/web/dataset/call_kw",
-            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        )
-
-    def sql(self, query):
-        """Run SQL in the server's database, as a DBA would (psql)."""
-        result = subprocess.run(
-            ["psql", "-d", self.db, "-Atqc", query], capture_output=True, text=True, check=True
-        )
-        return result.stdout.strip()
+from harness import start_server, stop_server
 
 
 @pytest.fixture(scope="session")
@@ -77,41 +17,10 @@ def odoo_server(tmp_path_factory):
     conf = os.environ.get("MFG_E2E_CONF")
     if not (odoo_src and db and conf):
         pytest.fail("end-to-end tests run through setup/test, which prepares their database")
-    http_port, gevent_port = _free_port(), _free_port()
     log_path = tmp_path_factory.mktemp("odoo") / "server.log"
-    with open(log_path, "w") as log_file:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                os.path.join(odoo_src, "odoo-bin"),
-                "-c",
-                conf,
-                "-d",
-                db,
-                f"--db-filter=^{db}$",
-                f"--http-port={http_port}",
-                f"--gevent-port={gevent_port}",
-                "--http-interface=127.0.0.1",
-            ],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    server = OdooServer(f"http://127.0.0.1:{http_port}", db, log_path)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if requests.get(server.url + "/web/health", timeout=5).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"Odoo did not start:\n{server.log()[-5000:]}")
-            time.sleep(0.5)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        process, server = start_server(odoo_src, conf, db, log_path)
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    yield server
+    stop_server(process)

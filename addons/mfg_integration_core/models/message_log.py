@@ -124,6 +124,19 @@ class MfgIntegrationMessageLog(models.Model):
         return text
 
     @api.model
+    def _prepare_log_values(self, values, record=None, max_bytes=None):
+        """Field values of one log row: payloads redacted and capped."""
+        values = dict(values)
+        if max_bytes is None:
+            max_bytes = self._get_setting("log_payload_max_bytes", 65536)
+        for key in ("request_headers", "request_payload", "response_payload", "error"):
+            if key in values:
+                values[key] = self._serialize(values[key], max_bytes)
+        if record:
+            values.update(res_model=record._name, res_id=record.id)
+        return values
+
+    @api.model
     def _log_exchange(self, values, record=None, independent=False):
         """Write one log row; payloads are redacted and capped.
 
@@ -133,13 +146,7 @@ class MfgIntegrationMessageLog(models.Model):
         :param independent: write and commit in a separate transaction, so
             that the row survives a rollback of the caller's transaction
         """
-        values = dict(values)
-        max_bytes = self._get_setting("log_payload_max_bytes", 65536)
-        for key in ("request_headers", "request_payload", "response_payload", "error"):
-            if key in values:
-                values[key] = self._serialize(values[key], max_bytes)
-        if record:
-            values.update(res_model=record._name, res_id=record.id)
+        values = self._prepare_log_values(values, record)
         if not independent:
             return self.sudo().create(values)
         with self.env.registry.cursor() as cr:

@@ -12,8 +12,9 @@ from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
 import requests
+from psycopg2.extras import execute_values
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 
 from .. import crypto
 
@@ -146,14 +147,38 @@ class MfgIntegrationWebhookDelivery(models.Model):
                 return None
 
     def _after_attempt(self, endpoint, status, error, elapsed, retry_after, headers, body, text):
-        """Record the outcome of one attempt; return True when delivered."""
+        """The outcome of one attempt: (delivered, delivery values, log values).
+
+        Failures are written at once; deliveries that succeeded are written
+        by the caller in bulk.
+        """
         now = fields.Datetime.now()
         attempt = self.attempts + 1
         values = {"attempts": attempt, "last_status": status or 0, "latency_ms": elapsed * 1000.0}
         delivered = error is None
+        log = {
+            "direction": "outbound",
+            "system_id": endpoint.system_id.id,
+            "route": endpoint.url,
+            "method": "POST",
+            "correlation_id": self.event_id.correlation_id,
+            "traceparent": self.event_id.traceparent,
+            "status": "success" if delivered else "failed",
+            "http_status": status or 0,
+            "latency_ms": elapsed * 1000.0,
+            "attempt": attempt,
+            "request_headers": {k: v for k, v in headers.items() if k != "webhook-signature"},
+            "request_payload": body,
+            "response_payload": text,
+            "error": error,
+            "company_id": endpoint.company_id.id,
+            "res_model": "mfg.integration.event",
+            "res_id": self.event_id.id,
+        }
         if delivered:
             values.update(state="delivered", delivered_at=now, last_error=False)
-        elif status == 410:
+            return True, values, log
+        if status == 410:
             values.update(state="dead", last_error=_("410 Gone: the endpoint was disabled"))
             endpoint.sudo().write({"state": "disabled"})
             endpoint.message_post(body=_("The receiver answered 410 Gone: endpoint disabled."))
@@ -169,29 +194,37 @@ class MfgIntegrationWebhookDelivery(models.Model):
                 state="retrying", last_error=error, next_attempt_at=now + timedelta(seconds=wait)
             )
         self.write(values)
-        self.env["mfg.integration.message.log"]._log_exchange(
-            {
-                "direction": "outbound",
-                "system_id": endpoint.system_id.id,
-                "route": endpoint.url,
-                "method": "POST",
-                "correlation_id": self.event_id.correlation_id,
-                "traceparent": self.event_id.traceparent,
-                "status": "success" if delivered else "failed",
-                "http_status": status or 0,
-                "latency_ms": elapsed * 1000.0,
-                "attempt": attempt,
-                "request_headers": {k: v for k, v in headers.items() if k != "webhook-signature"},
-                "request_payload": body,
-                "response_payload": text,
-                "error": error,
-                "company_id": endpoint.company_id.id,
-            },
-            record=self.event_id,
-        )
         if self.state == "dead":
             self._on_dead_letter()
-        return delivered
+        return False, values, log
+
+    @api.model
+    def _record_delivered(self, rows):
+        """Bulk-write deliveries that succeeded: [(delivery, values)]."""
+        if not rows:
+            return
+        execute_values(
+            self.env.cr._obj,
+            """UPDATE mfg_integration_webhook_delivery AS delivery
+                  SET state = 'delivered', attempts = row.attempts, last_status = row.status,
+                      latency_ms = row.latency, delivered_at = row.at, last_error = NULL,
+                      write_date = row.at, write_uid = row.uid
+                 FROM (VALUES %s) AS row(id, attempts, status, latency, at, uid)
+                WHERE delivery.id = row.id""",
+            [
+                (
+                    d.id,
+                    v["attempts"],
+                    v["last_status"],
+                    v["latency_ms"],
+                    v["delivered_at"],
+                    self.env.uid,
+                )
+                for d, v in rows
+            ],
+            template="(%s, %s, %s, %s, %s::timestamp, %s)",
+        )
+        self.browse([d.id for d, _v in rows]).invalidate_recordset()
 
     def _on_dead_letter(self):
         """Hook: the exception app opens an exception here."""

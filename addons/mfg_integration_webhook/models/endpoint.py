@@ -183,9 +183,10 @@ class MfgIntegrationWebhookEndpoint(models.Model):
         """New signing secret; the previous ones stay valid for a day (rotation)."""
         self.ensure_one()
         secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
-        old = self.secret_ids.filtered(lambda s: not s.expires_at)
+        # secrets are written by this action only, never by hand
+        old = self.sudo().secret_ids.filtered(lambda s: not s.expires_at)
         old.write({"expires_at": fields.Datetime.now() + timedelta(days=1)})
-        self.env["mfg.integration.webhook.secret"].create(
+        self.env["mfg.integration.webhook.secret"].sudo().create(
             {
                 "endpoint_id": self.id,
                 "encrypted_secret": crypto.encrypt(secret),
@@ -360,6 +361,7 @@ class MfgIntegrationWebhookEndpointDrain(models.Model):
         started = time.monotonic()
         sent = delivered = 0
         session = requests.Session()
+        Delivery = self.env["mfg.integration.webhook.delivery"].sudo()
         try:
             while time.monotonic() - started < DRAIN_SECONDS and endpoint.state == "active":
                 now = fields.Datetime.now()
@@ -374,11 +376,14 @@ class MfgIntegrationWebhookEndpointDrain(models.Model):
                 batch = endpoint._ready_deliveries(1 if probing else BATCH_SIZE)
                 if not batch:
                     break
+                succeeded, logs = [], []
                 for delivery in batch:
                     outcome = delivery._request(endpoint, session, secrets_)
-                    ok = delivery._after_attempt(endpoint, *outcome)
+                    ok, values, log = delivery._after_attempt(endpoint, *outcome)
+                    logs.append(log)
                     sent += 1
                     if ok:
+                        succeeded.append((delivery, values))
                         delivered += 1
                         if endpoint.consecutive_failures or endpoint.circuit_state != "closed":
                             endpoint.write({"consecutive_failures": 0, "circuit_state": "closed"})
@@ -389,6 +394,10 @@ class MfgIntegrationWebhookEndpointDrain(models.Model):
                         break
                     if endpoint.state != "active":
                         break
+                Delivery._record_delivered(succeeded)
+                Log = self.env["mfg.integration.message.log"].sudo()
+                max_bytes = Log._get_setting("log_payload_max_bytes", 65536)
+                Log.create([Log._prepare_log_values(log, max_bytes=max_bytes) for log in logs])
                 endpoint._commit_progress()
         finally:
             session.close()

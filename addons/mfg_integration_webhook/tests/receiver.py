@@ -13,6 +13,7 @@ class Receiver:
 
     def __init__(self):
         self.requests = []
+        self.statuses = {}
         self.respond = lambda receiver, headers, body: (200, {})
         receiver = self
 
