@@ -45,6 +45,9 @@ class MfgIntegrationApiController(http.Controller):
         methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         csrf=False,
         save_session=False,
+        # auth="none" routes default to a read-only transaction, retried read/write on the
+        # first write: every request here writes (rate limit, log), so start read/write
+        readonly=False,
     )
     def dispatch(self, subpath, **_query):
         httprequest = request.httprequest

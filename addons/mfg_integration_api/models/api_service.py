@@ -109,7 +109,14 @@ class MfgIntegrationApi(models.AbstractModel):
         correlation_id = request.headers.get("x-correlation-id") or str(uuid.uuid4())
         correlation_id = correlation_id[:128]
         traceparent = self._child_traceparent(request.headers.get("traceparent"))
-        state = {"route": None, "client": None, "record": None, "error": None, "body": None}
+        state = {
+            "route": None,
+            "client": None,
+            "record": None,
+            "error": None,
+            "body": None,
+            "traceparent": traceparent,
+        }
         try:
             response = self._pipeline(request, correlation_id, state)
         except RETRYABLE:
@@ -158,7 +165,7 @@ class MfgIntegrationApi(models.AbstractModel):
                     f"{len(errors)} error(s).",
                     errors=errors,
                 )
-        env = self._caller_env(auth, request)
+        env = self._caller_env(auth, request, correlation_id, state["traceparent"])
         ctx = ApiContext(
             env=env,
             client=client.with_env(env),
@@ -266,7 +273,7 @@ class MfgIntegrationApi(models.AbstractModel):
                 problem.headers["WWW-Authenticate"] = 'Bearer realm="mfg-integration"'
             raise problem from refusal
 
-    def _caller_env(self, auth, request):
+    def _caller_env(self, auth, request, correlation_id, traceparent):
         """The technical user's environment, in the request's company."""
         client = auth.client.sudo()
         companies = client._allowed_companies()
@@ -279,6 +286,9 @@ class MfgIntegrationApi(models.AbstractModel):
                 "tz": "UTC",
                 "lang": "en_US",
                 "mfg_api_client_id": client.id,
+                # events emitted by the request carry its correlation and trace
+                "mfg_correlation_id": correlation_id,
+                "mfg_traceparent": traceparent,
             },
         )
 

@@ -88,12 +88,13 @@ class MfgIntegrationMessageLog(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _get_setting(self, key, default):
-        """Integer setting: system parameter first, then the server configuration."""
+        """Numeric setting: system parameter first, then the server configuration."""
         value = self.env["ir.config_parameter"].sudo().get_param(f"mfg_integration.{key}")
         if value in (None, False, ""):
             value = tools.config.get(f"mfg_integration_{key}", default)
         try:
-            return int(value)
+            number = float(value)
+            return int(number) if number.is_integer() else number
         except (TypeError, ValueError):
             _logger.warning("Setting mfg_integration.%s=%r is not a number", key, value)
             return default

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.tests import TransactionCase
+from odoo.tools import config
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
@@ -121,3 +122,15 @@ class TestMessageLog(TransactionCase):
             trap.perform_enqueued_jobs()
         self.assertEqual(action["tag"], "display_notification")
         self.assertFalse(log.exists())
+
+    def test_settings_come_from_parameters_then_server_configuration(self):
+        self.assertEqual(self.Log._get_setting("production_variance_tolerance_pct", 5), 5)
+        config["mfg_integration_production_variance_tolerance_pct"] = "7.5"
+        try:
+            self.assertEqual(self.Log._get_setting("production_variance_tolerance_pct", 5), 7.5)
+            self.env["ir.config_parameter"].set_param(
+                "mfg_integration.production_variance_tolerance_pct", "2"
+            )
+            self.assertEqual(self.Log._get_setting("production_variance_tolerance_pct", 5), 2)
+        finally:
+            config.options.pop("mfg_integration_production_variance_tolerance_pct", None)

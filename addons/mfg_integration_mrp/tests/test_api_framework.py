@@ -141,6 +141,16 @@ class TestApiFramework(ApiCase):
         _s, _b, response = self.api("GET", "/production-orders?limit=1")
         self.assertRegex(response.headers["X-Correlation-ID"], r"^[0-9a-f-]{36}$")
 
+    def test_each_request_runs_once(self):
+        """No read-only first try that runs the request twice: one token, one log row."""
+        key = self.client.key_ids
+        logs_before = self.env["mfg.integration.message.log"].search_count([])
+        self.assertEqual(self.create_order("PLN-ONCE", 1)[0], 201)
+        self.assertEqual(self.api("GET", "/production-orders/PLN-ONCE")[0], 200)
+        key.invalidate_recordset()
+        self.assertEqual(key.usage_count, 2)
+        self.assertEqual(self.env["mfg.integration.message.log"].search_count([]), logs_before + 2)
+
     def test_internal_error_has_no_stack_trace(self):
         status, _body, _r = self.create_order("PLN-500")
         self.assertEqual(status, 201)

@@ -27,6 +27,12 @@ class TestProductionRoutes(ApiCase):
         self.assertEqual(
             (log.status, log.http_status, log.record_ref), ("success", 201, production)
         )
+        # the event of the change carries the request's correlation id and trace
+        event = self.env["mfg.integration.event"].search(
+            [("type", "=", "mrp.production.confirmed.v1"), ("res_id", "=", production.id)]
+        )
+        self.assertEqual(event.correlation_id, response.headers["X-Correlation-ID"])
+        self.assertEqual(event.traceparent, response.headers["traceparent"])
         # the same order again is a conflict, not a second order
         self.assertProblem(self.create_order("PLN-1", 12), 409, "conflict")
         self.assertEqual(

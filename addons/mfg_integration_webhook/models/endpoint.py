@@ -262,7 +262,8 @@ class MfgIntegrationWebhookEndpoint(models.Model):
         """One drain job per endpoint at a time."""
         for endpoint in self.filtered(lambda e: e.state == "active"):
             endpoint.with_delay(
-                channel="root.mfg_integration_webhook",
+                # a channel per endpoint: the runner's capacity is shared fairly
+                channel=f"root.mfg_integration_webhook.endpoint_{endpoint.id}",
                 eta=eta,
                 identity_key=f"mfg_webhook_drain_{endpoint.id}",
                 description=f"Deliver webhooks to {endpoint.name}",

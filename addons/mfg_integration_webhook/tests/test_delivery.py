@@ -260,6 +260,19 @@ class TestRetries(WebhookCase):
             [r["headers"]["webhook-id"] for r in self.receiver.requests][-1], event.event_uid
         )
 
+    def test_replay_all_dead_letters_of_an_endpoint(self):
+        self.endpoint.write({"max_attempts": 1, "failure_threshold": 100})
+        self.receiver.respond = lambda receiver, headers, body: (500, {})
+        events = [self.emit(subject=f"d/{index}") for index in range(3)]
+        self.drain()
+        self.assertEqual(self.endpoint.dead_count, 3)
+        self.receiver.respond = lambda receiver, headers, body: (200, {})
+        with trap_jobs():
+            self.endpoint.action_replay_dead()
+        self.drain()
+        self.assertEqual({self.delivery(e).state for e in events}, {"delivered"})
+        self.assertEqual(self.endpoint.dead_count, 0)
+
     def test_watchdog_requeues_drains_whose_worker_died(self):
         self.receiver.respond = lambda receiver, headers, body: (200, {})
         self.emit()
