@@ -39,6 +39,31 @@ class MfgIntegrationApiController(http.Controller):
         )
 
     @http.route(
+        f"{API_PREFIX}/events/schemas/<string:type_name>",
+        type="http",
+        auth="none",
+        methods=["GET"],
+        csrf=False,
+        save_session=False,
+    )
+    def event_schema(self, type_name):
+        """The JSON Schema an event's `dataschema` attribute points to."""
+        event_type = request.env(su=True)["mfg.integration.event.type"].search(
+            [("name", "=", type_name)], limit=1
+        )
+        if not event_type:
+            return request.make_json_response({"detail": "unknown event type"}, status=404)
+        schema = json.loads(event_type.payload_schema or "{}")
+        return request.make_json_response(
+            {
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "title": event_type.name,
+                "description": event_type.description or "",
+                **schema,
+            }
+        )
+
+    @http.route(
         f"{API_PREFIX}/<path:subpath>",
         type="http",
         auth="none",

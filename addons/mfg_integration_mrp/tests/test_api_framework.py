@@ -35,6 +35,11 @@ class TestApiFramework(ApiCase):
         self.assertIn("422", create["responses"])
         problem = self.url_open("/api/mfg/v1/problems/unmapped-code").json()
         self.assertEqual(problem["status"], 422)
+        # the dataschema URI of every event resolves to its JSON Schema
+        schema = self.url_open("/api/mfg/v1/events/schemas/mrp.production.done.v1").json()
+        self.assertEqual(schema["title"], "mrp.production.done.v1")
+        self.assertIn("finished_lots", schema["required"])
+        self.assertEqual(self.url_open("/api/mfg/v1/events/schemas/no.such.v1").status_code, 404)
 
     def test_unauthenticated(self):
         before = self.counts()
