@@ -125,6 +125,11 @@ ensure_postgres() {
         die "PostgreSQL at $PGHOST:$PGPORT refuses role '$PGUSER'. Create it (createuser -s $PGUSER)
        or set PGUSER/PGPASSWORD for a role that may create databases."
     fi
+    if pg_answers 127.0.0.1 "$PRIVATE_PGPORT" && [ -f "$PRIVATE_PGDATA/PG_VERSION" ]; then
+        say "using the private PostgreSQL cluster on port $PRIVATE_PGPORT"
+        export PGHOST=127.0.0.1 PGPORT=$PRIVATE_PGPORT PGUSER=odoo
+        return
+    fi
     start_private_postgres
 }
 
