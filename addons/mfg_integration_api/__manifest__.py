@@ -5,7 +5,6 @@
     "problem documents, idempotency keys, asynchronous batches, OpenAPI 3.1",
     "version": "18.0.1.0.0",
     "category": "Manufacturing/Integration",
-    "website": "https://github.com/mfg-integration/odoo-mfg-integration",
     "author": "Manufacturing Integration Suite contributors",
     "license": "LGPL-3",
     "installable": True,

@@ -5,7 +5,6 @@
     "the mapping engine and the integration message log",
     "version": "18.0.1.0.0",
     "category": "Manufacturing/Integration",
-    "website": "https://github.com/mfg-integration/odoo-mfg-integration",
     "author": "Manufacturing Integration Suite contributors",
     "license": "LGPL-3",
     "application": True,

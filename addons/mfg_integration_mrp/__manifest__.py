@@ -5,7 +5,6 @@
     "quality holds and shipments, and which business changes emit which events",
     "version": "18.0.1.0.0",
     "category": "Manufacturing/Integration",
-    "website": "https://github.com/mfg-integration/odoo-mfg-integration",
     "author": "Manufacturing Integration Suite contributors",
     "license": "LGPL-3",
     "installable": True,

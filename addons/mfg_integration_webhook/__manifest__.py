@@ -5,7 +5,6 @@
     "back-off, dead letters, circuit breaker, FIFO ordering, replay",
     "version": "18.0.1.0.0",
     "category": "Manufacturing/Integration",
-    "website": "https://github.com/mfg-integration/odoo-mfg-integration",
     "author": "Manufacturing Integration Suite contributors",
     "license": "LGPL-3",
     "installable": True,
