@@ -113,8 +113,8 @@ class MfgIntegrationApiRequest(models.Model):
         routes = {r.name: r for r in self.env["mfg.integration.api"]._api_routes()}
         return routes[self.route_name]
 
-    def _process(self):
-        self.ensure_one()
+    def _api_context(self):
+        """The context a handler gets, rebuilt for processing outside the request."""
         request = self.sudo()
         client = request.client_id
         env = self.env(
@@ -122,17 +122,23 @@ class MfgIntegrationApiRequest(models.Model):
                 self.env.context,
                 allowed_company_ids=client._allowed_companies().ids,
                 mfg_api_client_id=client.id,
+                mfg_correlation_id=request.correlation_id,
             )
         )
-        route = request._route()
-        ctx = ApiContext(
+        return ApiContext(
             env=env,
             client=client.with_env(env),
             system=client.system_id.with_env(env),
-            route=route,
+            route=request._route(),
             correlation_id=request.correlation_id,
             query={},
         )
+
+    def _process(self):
+        self.ensure_one()
+        request = self.sudo()
+        ctx = self._api_context()
+        route = ctx.route
         request.write({"state": "processing", "started_at": fields.Datetime.now()})
         api_service = self.env["mfg.integration.api"]
         items = request.item_ids.filtered(lambda item: item.state != "done")
@@ -157,9 +163,13 @@ class MfgIntegrationApiRequest(models.Model):
                     item._apply(api_service, ctx, route)
                 except ApiProblem as problem:
                     item._notify_failure(problem)
-        done = len(request.item_ids.filtered(lambda item: item.state == "done"))
-        failed = request.item_count - done
-        request.write(
+        done, failed = request._update_counts()
+        return _("%(done)s applied, %(failed)s failed", done=done, failed=failed)
+
+    def _update_counts(self):
+        done = len(self.item_ids.filtered(lambda item: item.state == "done"))
+        failed = self.item_count - done
+        self.write(
             {
                 "state": "done" if not failed else ("failed" if not done else "partial"),
                 "done_count": done,
@@ -167,7 +177,7 @@ class MfgIntegrationApiRequest(models.Model):
                 "finished_at": fields.Datetime.now(),
             }
         )
-        return _("%(done)s applied, %(failed)s failed", done=done, failed=failed)
+        return done, failed
 
     # ------------------------------------------------------------------
     # Status resource
@@ -244,6 +254,18 @@ class MfgIntegrationApiRequestItem(models.Model):
         self.sudo().write(
             {"state": "done", "result": json.dumps(result, default=str), "problem": False}
         )
+
+    def _exception_retry(self):
+        """Apply a failed item again (after a fix); True when it now succeeds."""
+        self.ensure_one()
+        request = self.request_id.with_user(self.request_id.client_id.technical_user_id)
+        ctx = request._api_context()
+        try:
+            self.with_env(ctx.env)._apply(self.env["mfg.integration.api"], ctx, ctx.route)
+        except ApiProblem:
+            return False
+        self.request_id.sudo()._update_counts()
+        return True
 
     def _notify_failure(self, problem):
         for item in self:

@@ -3,6 +3,7 @@ import json
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.mfg_integration_api.routing import API_PREFIX
+from odoo.addons.queue_job.job import Job
 
 MANAGER = "base.group_user,mfg_integration_core.group_integration_manager"
 ALL_SCOPES = [
@@ -201,6 +202,26 @@ class ApiCase(HttpCase):
         self.assertTrue(body["detail"])
         self.assertTrue(response.headers["X-Correlation-ID"])
         return body
+
+    def run_batch(self, movements):
+        """POST a batch, run its stored job as the job runner would, return its status."""
+        status, body, response = self.api("POST", "/inventory/movements", {"movements": movements})
+        self.assertEqual(status, 202, body)
+        self.assertEqual(response.headers["Location"], body["status_url"])
+        request = self.env["mfg.integration.api.request"].browse(body["id"])
+        self.assertEqual(request.state, "queued")
+        stored = self.env["queue.job"].search([("uuid", "=", request.job_uuid)])
+        self.assertEqual((stored.state, stored.channel), ("pending", "root.mfg_integration_api"))
+        self.assertEqual(stored.user_id, self.client.technical_user_id)
+        # what the job runner does with it
+        job = Job.load(self.env, stored.uuid)
+        job.set_started()
+        job.perform()
+        job.set_done()
+        job.store()
+        status, result, _r = self.api("GET", body["status_url"].removeprefix("/api/mfg/v1"))
+        self.assertEqual(status, 200)
+        return result
 
     def last_log(self):
         return self.env["mfg.integration.message.log"].search([], order="id desc", limit=1)

@@ -1,7 +1,5 @@
 from odoo.tests import tagged
 
-from odoo.addons.queue_job.job import Job
-
 from .common import ApiCase
 
 
@@ -28,25 +26,6 @@ class TestStockRoutes(ApiCase):
             }
         )
 
-    def _batch(self, movements):
-        status, body, response = self.api("POST", "/inventory/movements", {"movements": movements})
-        self.assertEqual(status, 202, body)
-        self.assertEqual(response.headers["Location"], body["status_url"])
-        request = self.env["mfg.integration.api.request"].browse(body["id"])
-        self.assertEqual(request.state, "queued")
-        stored = self.env["queue.job"].search([("uuid", "=", request.job_uuid)])
-        self.assertEqual((stored.state, stored.channel), ("pending", "root.mfg_integration_api"))
-        self.assertEqual(stored.user_id, self.client.technical_user_id)
-        # what the job runner does with it
-        job = Job.load(self.env, stored.uuid)
-        job.set_started()
-        job.perform()
-        job.set_done()
-        job.store()
-        status, result, _r = self.api("GET", body["status_url"].removeprefix("/api/mfg/v1"))
-        self.assertEqual(status, 200)
-        return result
-
     def test_thousand_movement_batch_with_failures(self):
         movements = [
             {
@@ -62,7 +41,7 @@ class TestStockRoutes(ApiCase):
         ]
         movements[10]["unit"] = "LBR"
         movements[500]["product"] = "CMP-404"
-        result = self._batch(movements)
+        result = self.run_batch(movements)
         self.assertEqual(
             (result["status"], result["items"], result["done"], result["failed"]),
             ("partial", 1000, 998, 2),
@@ -93,7 +72,7 @@ class TestStockRoutes(ApiCase):
             "validation-error",
         )
         self.assertEqual(body["errors"][0]["pointer"], "/movements")
-        result = self._batch([count, {**count, "type": "move"}])
+        result = self.run_batch([count, {**count, "type": "move"}])
         self.assertEqual(result["results"][0]["result"]["difference"], -20)
         self.assertEqual(
             result["results"][1]["problem"]["errors"][0]["pointer"], "/movements/1/from_location"

@@ -1,0 +1,20 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "Integration Exceptions",
+    "summary": "Planners see, own and resolve every integration and workflow exception",
+    "version": "18.0.1.0.0",
+    "category": "Manufacturing/Integration",
+    "author": "Manufacturing Integration Suite contributors",
+    "license": "LGPL-3",
+    "application": True,
+    "installable": True,
+    "depends": ["mfg_integration_webhook", "mfg_integration_mrp"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/security.xml",
+        "data/exception_rule_data.xml",
+        "views/exception_views.xml",
+        "views/exception_rule_views.xml",
+        "views/menus.xml",
+    ],
+}

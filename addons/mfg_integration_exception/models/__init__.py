@@ -1,0 +1,2 @@
+from . import exception
+from . import sources

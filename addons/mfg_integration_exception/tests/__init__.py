@@ -1,0 +1,2 @@
+from . import test_exceptions
+from . import test_inbound_exceptions
