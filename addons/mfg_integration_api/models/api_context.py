@@ -80,12 +80,7 @@ class ApiContext:
     def map_out(self, domain, value):
         """The caller's code for a value; the value itself when it has no map."""
         system = self._system_required()
-        has_map = (
-            self.env["mfg.integration.value.map"]
-            .sudo()
-            .search_count([("system_id", "=", system.id), ("domain", "=", domain)], limit=1)
-        )
-        if not has_map:
+        if not self.mapping.has_value_map(system, domain):
             return value
         try:
             return self.mapping.map_outbound(system, domain, value)

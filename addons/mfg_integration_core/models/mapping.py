@@ -305,6 +305,15 @@ class MfgIntegrationMapping(models.AbstractModel):
             )
         return system_code, table
 
+    @api.model
+    def has_value_map(self, system, domain):
+        """Whether the system has a value map for the domain (cached)."""
+        try:
+            self._value_map_table(system, domain)
+        except UnmappedCodeError:
+            return False
+        return True
+
     def _build_table(self, value_map):
         table = {
             "case_sensitive": value_map.case_sensitive,

@@ -193,6 +193,13 @@ class TestValueMaps(MappingCase):
         self.assertIn("KG, KGM", str(caught.exception))
         self.assertIsInstance(caught.exception, MappingError)
 
+    def test_has_value_map_is_cached(self):
+        self.assertTrue(self.engine.has_value_map("MES-01", "uom"))
+        self.assertFalse(self.engine.has_value_map("MES-01", "color"))
+        with self.assertQueryCount(0):
+            self.assertTrue(self.engine.has_value_map("MES-01", "uom"))
+            self.assertFalse(self.engine.has_value_map("MES-01", "color"))
+
     def test_outbound_unmapped(self):
         with self.assertRaises(UnmappedCodeError) as caught:
             self.engine.map_outbound("MES-01", "uom", self.env.ref("uom.product_uom_litre"))
