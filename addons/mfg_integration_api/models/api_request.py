@@ -50,16 +50,17 @@ class MfgIntegrationApiRequest(models.Model):
     def _accept(self, ctx, body):
         """Store a batch and answer 202; a job applies it item by item."""
         route = ctx.route
-        api_service = self.env["mfg.integration.api"]
         items = body[route.batch_key]
-        limit = api_service._setting(route.max_items_setting or "api_max_batch_items", 1000)
+        limit = self.env["mfg.integration.settings"]._get(
+            route.max_items_setting or "api_max_batch_items", 1000
+        )
         if len(items) > limit:
             raise ApiProblem(
                 "validation-error",
                 f"The batch has {len(items)} items; at most {limit} are accepted at once.",
                 errors=[{"pointer": f"/{route.batch_key}", "detail": f"at most {limit} items"}],
             )
-        backlog_limit = api_service._setting("api_max_backlog", 50)
+        backlog_limit = self.env["mfg.integration.settings"]._get("api_max_backlog", 50)
         backlog = self.sudo().search_count(
             [("state", "in", ("queued", "processing"))], limit=backlog_limit + 1
         )
@@ -140,13 +141,12 @@ class MfgIntegrationApiRequest(models.Model):
         ctx = self._api_context()
         route = ctx.route
         request.write({"state": "processing", "started_at": fields.Datetime.now()})
-        api_service = self.env["mfg.integration.api"]
         items = request.item_ids.filtered(lambda item: item.state != "done")
         if route.atomic:
             try:
                 with self.env.cr.savepoint():
                     for item in items:
-                        item._apply(api_service, ctx, route)
+                        item._apply(ctx, route)
             except ApiProblem as problem:
                 failed = items.filtered(lambda item: item.state == "failed")
                 (items - failed).write(
@@ -160,7 +160,7 @@ class MfgIntegrationApiRequest(models.Model):
         else:
             for item in items:
                 try:
-                    item._apply(api_service, ctx, route)
+                    item._apply(ctx, route)
                 except ApiProblem as problem:
                     item._notify_failure(problem)
         done, failed = request._update_counts()
@@ -242,9 +242,9 @@ class MfgIntegrationApiRequestItem(models.Model):
         for item in self:
             item.error = json.loads(item.problem).get("detail") if item.problem else False
 
-    def _apply(self, api_service, ctx, route):
+    def _apply(self, ctx, route):
         try:
-            result = api_service._invoke(
+            result = self.env["mfg.integration.api"]._invoke(
                 ctx, route, json.loads(self.payload), {"index": self.sequence}
             )
         except ApiProblem as problem:
@@ -261,7 +261,7 @@ class MfgIntegrationApiRequestItem(models.Model):
         request = self.request_id.with_user(self.request_id.client_id.technical_user_id)
         ctx = request._api_context()
         try:
-            self.with_env(ctx.env)._apply(self.env["mfg.integration.api"], ctx, ctx.route)
+            self.with_env(ctx.env)._apply(ctx, ctx.route)
         except ApiProblem:
             return False
         self.request_id.sudo()._update_counts()

@@ -94,12 +94,6 @@ class MfgIntegrationApi(models.AbstractModel):
         raise ApiProblem("not-found", f"There is no route {method} {API_PREFIX}{path}.")
 
     # ------------------------------------------------------------------
-    # Settings
-    # ------------------------------------------------------------------
-    def _setting(self, key, default):
-        return self.env["mfg.integration.message.log"]._get_setting(key, default)
-
-    # ------------------------------------------------------------------
     # The pipeline
     # ------------------------------------------------------------------
     @api.model
@@ -230,7 +224,7 @@ class MfgIntegrationApi(models.AbstractModel):
     def _parse_body(self, request, route):
         if request.method in ("GET", "DELETE", "HEAD"):
             return None
-        limit = self._setting("api_max_payload_bytes", 5 * 1024 * 1024)
+        limit = self.env["mfg.integration.settings"]._get("api_max_payload_bytes", 5 * 1024 * 1024)
         if len(request.body) > limit:
             raise ApiProblem(
                 "payload-too-large",

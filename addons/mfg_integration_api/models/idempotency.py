@@ -49,7 +49,7 @@ class MfgIntegrationIdempotency(models.Model):
             b"\n".join([request.method.encode(), request.path.encode(), request.body or b""])
         ).hexdigest()
         now = fields.Datetime.now()
-        hours = self.env["mfg.integration.api"]._setting("api_idempotency_hours", 24)
+        hours = self.env["mfg.integration.settings"]._get("api_idempotency_hours", 24)
         cr = self.env.cr
         cr.execute(
             "DELETE FROM mfg_integration_idempotency WHERE client_id = %s AND key = %s "

@@ -1,3 +1,4 @@
+from . import settings
 from . import integration_system
 from . import object_type
 from . import xref

@@ -23,15 +23,23 @@ GENERATION_KEY = "mfg_integration_mapping_generation"
 _MISSING = object()
 
 
-class MfgIntegrationMappingSource(models.AbstractModel):
-    """Records the mapping engine reads: any change invalidates its cache."""
+class MfgIntegrationRecordLink(models.AbstractModel):
+    """Records that point to any Odoo record through a Reference field."""
 
-    _name = "mfg.integration.mapping.source"
-    _description = "Mapping Engine Source"
+    _name = "mfg.integration.record.link"
+    _description = "Link to Any Record"
 
     @api.model
     def _selection_target_model(self):
         return [(model.model, model.name) for model in self.env["ir.model"].sudo().search([])]
+
+
+class MfgIntegrationMappingSource(models.AbstractModel):
+    """Records the mapping engine reads: any change invalidates its cache."""
+
+    _name = "mfg.integration.mapping.source"
+    _inherit = ["mfg.integration.record.link"]
+    _description = "Mapping Engine Source"
 
     @api.model_create_multi
     def create(self, vals_list):

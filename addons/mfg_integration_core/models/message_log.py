@@ -3,7 +3,7 @@ import logging
 import re
 from datetime import timedelta
 
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 
 _logger = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ class MfgIntegrationMessageLog(models.Model):
     """One inbound or outbound exchange with a connected system."""
 
     _name = "mfg.integration.message.log"
+    _inherit = ["mfg.integration.record.link"]
     _description = "Integration Message Log"
     _order = "id desc"
     _rec_name = "correlation_id"
@@ -64,7 +65,7 @@ class MfgIntegrationMessageLog(models.Model):
     res_model = fields.Char(string="Related Model", index=True)
     res_id = fields.Many2oneReference(string="Related Record Id", model_field="res_model")
     record_ref = fields.Reference(
-        selection="_selection_related_model",
+        selection="_selection_target_model",
         string="Related Record",
         compute="_compute_record_ref",
     )
@@ -73,31 +74,11 @@ class MfgIntegrationMessageLog(models.Model):
     )
     count = fields.Integer(default=1, help="For counting in pivot and graph views.")
 
-    @api.model
-    def _selection_related_model(self):
-        return [(model.model, model.name) for model in self.env["ir.model"].sudo().search([])]
-
     @api.depends("res_model", "res_id")
     def _compute_record_ref(self):
         for log in self:
             valid = log.res_model in self.env and log.res_id
             log.record_ref = f"{log.res_model},{log.res_id}" if valid else False
-
-    # ------------------------------------------------------------------
-    # Settings
-    # ------------------------------------------------------------------
-    @api.model
-    def _get_setting(self, key, default):
-        """Numeric setting: system parameter first, then the server configuration."""
-        value = self.env["ir.config_parameter"].sudo().get_param(f"mfg_integration.{key}")
-        if value in (None, False, ""):
-            value = tools.config.get(f"mfg_integration_{key}", default)
-        try:
-            number = float(value)
-            return int(number) if number.is_integer() else number
-        except (TypeError, ValueError):
-            _logger.warning("Setting mfg_integration.%s=%r is not a number", key, value)
-            return default
 
     # ------------------------------------------------------------------
     # Writing
@@ -129,7 +110,7 @@ class MfgIntegrationMessageLog(models.Model):
         """Field values of one log row: payloads redacted and capped."""
         values = dict(values)
         if max_bytes is None:
-            max_bytes = self._get_setting("log_payload_max_bytes", 65536)
+            max_bytes = self.env["mfg.integration.settings"]._get("log_payload_max_bytes", 65536)
         for key in ("request_headers", "request_payload", "response_payload", "error"):
             if key in values:
                 values[key] = self._serialize(values[key], max_bytes)
@@ -161,7 +142,7 @@ class MfgIntegrationMessageLog(models.Model):
     @api.model
     def _purge_expired(self, batch_size=10000):
         """Delete rows older than the retention period; return how many."""
-        days = self._get_setting("log_retention_days", 30)
+        days = self.env["mfg.integration.settings"]._get("log_retention_days", 30)
         if days <= 0:
             return 0
         limit = fields.Datetime.now() - timedelta(days=days)

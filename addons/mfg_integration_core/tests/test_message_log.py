@@ -53,7 +53,7 @@ class TestMessageLog(TransactionCase):
 
     def test_bad_setting_falls_back_to_default(self):
         self.env["ir.config_parameter"].set_param("mfg_integration.log_retention_days", "soon")
-        self.assertEqual(self.Log._get_setting("log_retention_days", 30), 30)
+        self.assertEqual(self.env["mfg.integration.settings"]._get("log_retention_days", 30), 30)
 
     def _age(self, log, days):
         self.env.flush_all()
@@ -124,13 +124,20 @@ class TestMessageLog(TransactionCase):
         self.assertFalse(log.exists())
 
     def test_settings_come_from_parameters_then_server_configuration(self):
-        self.assertEqual(self.Log._get_setting("production_variance_tolerance_pct", 5), 5)
+        self.assertEqual(
+            self.env["mfg.integration.settings"]._get("production_variance_tolerance_pct", 5), 5
+        )
         config["mfg_integration_production_variance_tolerance_pct"] = "7.5"
         try:
-            self.assertEqual(self.Log._get_setting("production_variance_tolerance_pct", 5), 7.5)
+            self.assertEqual(
+                self.env["mfg.integration.settings"]._get("production_variance_tolerance_pct", 5),
+                7.5,
+            )
             self.env["ir.config_parameter"].set_param(
                 "mfg_integration.production_variance_tolerance_pct", "2"
             )
-            self.assertEqual(self.Log._get_setting("production_variance_tolerance_pct", 5), 2)
+            self.assertEqual(
+                self.env["mfg.integration.settings"]._get("production_variance_tolerance_pct", 5), 2
+            )
         finally:
             config.options.pop("mfg_integration_production_variance_tolerance_pct", None)

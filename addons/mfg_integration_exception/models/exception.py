@@ -58,7 +58,7 @@ class MfgIntegrationException(models.Model):
 
     _name = "mfg.integration.exception"
     _description = "Integration Exception"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "mfg.integration.record.link"]
     _order = "state_sequence, sla_deadline, id desc"
 
     name = fields.Char(string="Summary", required=True, tracking=True)
@@ -109,10 +109,6 @@ class MfgIntegrationException(models.Model):
     )
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company, index=True)
     color = fields.Integer(compute="_compute_sla_status")
-
-    @api.model
-    def _selection_target_model(self):
-        return [(model.model, model.name) for model in self.env["ir.model"].sudo().search([])]
 
     @api.depends("state")
     def _compute_state_sequence(self):

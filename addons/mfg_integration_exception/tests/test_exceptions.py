@@ -67,8 +67,12 @@ class TestExceptionSources(TransactionCase):
     def test_retry_that_fails_again_keeps_it_open(self):
         self._dead_delivery()
         exception = self.Exception.search([("category", "=", "delivery_failed")])
+        sent_before = len(self.receiver.requests)
         exception.action_retry()
+        # the delivery was really attempted again, failed, and the exception says so
+        self.assertEqual(len(self.receiver.requests), sent_before + 1)
         self.assertEqual(exception.state, "new")
+        self.assertIn("The retry failed again", exception.message_ids[0].body)
 
     def test_variance_opens_exception(self):
         product = self.env["product.product"].create({"name": "Pump", "is_storable": True})

@@ -91,7 +91,7 @@ class MfgIntegrationAuditLog(models.Model):
     @api.model
     def _purge_expired(self):
         """Delete rows past retention: the only way audit rows ever go."""
-        days = self.env["mfg.integration.message.log"]._get_setting("audit_retention_days", 730)
+        days = self.env["mfg.integration.settings"]._get("audit_retention_days", 730)
         if days <= 0:
             return 0
         self.env.cr.execute(

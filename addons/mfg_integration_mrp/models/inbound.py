@@ -482,7 +482,7 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
 
     @api.model
     def _check_discrepancy(self, ctx, product, location, lot, expected, counted):
-        tolerance = self.env["mfg.integration.message.log"]._get_setting(
+        tolerance = self.env["mfg.integration.settings"]._get(
             "inventory_discrepancy_tolerance_pct", 2
         )
         base = abs(expected) or 1.0

@@ -24,7 +24,7 @@ class MfgIntegrationProductionVariance(models.Model):
     def _record(self, production, produced, scrapped, system=None, correlation_id=None):
         """Record a variance when production is outside tolerance; return it or nothing."""
         planned = production.product_qty
-        tolerance = self.env["mfg.integration.message.log"]._get_setting(
+        tolerance = self.env["mfg.integration.settings"]._get(
             "production_variance_tolerance_pct", 5
         )
         variance = produced - planned

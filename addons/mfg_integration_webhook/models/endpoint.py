@@ -20,6 +20,15 @@ DEFAULT_SCHEDULE = "5,300,1800,7200,18000,36000,36000"
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
+def type_matches(type_name, patterns):
+    """Does an event type match comma-separated patterns with wildcards (mrp.*)?"""
+    return any(
+        fnmatch.fnmatchcase(type_name, pattern.strip())
+        for pattern in (patterns or "").split(",")
+        if pattern.strip()
+    )
+
+
 class MfgIntegrationWebhookEndpoint(models.Model):
     """A receiver of the suite's events."""
 
@@ -166,8 +175,7 @@ class MfgIntegrationWebhookEndpoint(models.Model):
     def _matches(self, event):
         """Does this endpoint want this event?"""
         self.ensure_one()
-        patterns = [p.strip() for p in (self.event_types or "").split(",") if p.strip()]
-        if not any(fnmatch.fnmatchcase(event.type, pattern) for pattern in patterns):
+        if not type_matches(event.type, self.event_types):
             return False
         if event.company_id and event.company_id != self.company_id:
             return False
@@ -397,7 +405,9 @@ class MfgIntegrationWebhookEndpointDrain(models.Model):
                         break
                 Delivery._record_delivered(succeeded)
                 Log = self.env["mfg.integration.message.log"].sudo()
-                max_bytes = Log._get_setting("log_payload_max_bytes", 65536)
+                max_bytes = self.env["mfg.integration.settings"]._get(
+                    "log_payload_max_bytes", 65536
+                )
                 Log.create([Log._prepare_log_values(log, max_bytes=max_bytes) for log in logs])
                 endpoint._commit_progress()
         finally:

@@ -1,7 +1,7 @@
-import fnmatch
-
 from odoo import _, fields, models
 from odoo.exceptions import UserError
+
+from ..models.endpoint import type_matches
 
 
 class MfgIntegrationWebhookReplay(models.TransientModel):
@@ -21,7 +21,6 @@ class MfgIntegrationWebhookReplay(models.TransientModel):
         self.ensure_one()
         if self.date_from > self.date_to:
             raise UserError(_("The window starts after it ends."))
-        patterns = [p.strip() for p in self.event_types.split(",") if p.strip()]
         events = (
             self.env["mfg.integration.event"]
             .sudo()
@@ -33,7 +32,7 @@ class MfgIntegrationWebhookReplay(models.TransientModel):
                 ]
             )
         )
-        events = events.filtered(lambda e: any(fnmatch.fnmatchcase(e.type, p) for p in patterns))
+        events = events.filtered(lambda e: type_matches(e.type, self.event_types))
         Delivery = self.env["mfg.integration.webhook.delivery"].sudo()
         existing = Delivery.search(
             [("endpoint_id", "=", self.endpoint_id.id), ("event_id", "in", events.ids)]
