@@ -13,8 +13,19 @@
         "security/ir.model.access.csv",
         "security/security.xml",
         "data/exception_rule_data.xml",
+        "data/cron_data.xml",
         "views/exception_views.xml",
         "views/exception_rule_views.xml",
+        "views/exception_team_views.xml",
+        "views/wizard_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "mfg_integration_exception/static/src/dashboard/*",
+        ],
+        "web.assets_tests": [
+            "mfg_integration_exception/static/src/tours/*.js",
+        ],
+    },
 }

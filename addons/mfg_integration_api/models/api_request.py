@@ -258,6 +258,8 @@ class MfgIntegrationApiRequestItem(models.Model):
     def _exception_retry(self):
         """Apply a failed item again (after a fix); True when it now succeeds."""
         self.ensure_one()
+        if self.state == "done":
+            return True
         request = self.request_id.with_user(self.request_id.client_id.technical_user_id)
         ctx = request._api_context()
         try:

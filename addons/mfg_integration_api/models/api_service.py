@@ -187,10 +187,16 @@ class MfgIntegrationApi(models.AbstractModel):
         except ApiProblem as problem:
             response = self._problem_response(problem, request, correlation_id)
             state["error"] = problem.detail
+            self._on_request_refused(ctx, problem)
         response.headers.update(auth.headers)
         if idempotency:
             idempotency._finish(response)
         return response
+
+    @api.model
+    def _on_request_refused(self, ctx, problem):
+        """Hook: an authenticated request was answered with a problem document."""
+        return None
 
     def _run_handler(self, ctx, route, body, params, state):
         result = self._invoke(ctx, route, body, params)

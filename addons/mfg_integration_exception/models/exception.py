@@ -1,5 +1,8 @@
 import hashlib
+from collections import Counter
 from datetime import timedelta
+
+from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -14,6 +17,7 @@ CATEGORIES = [
     ("inventory_discrepancy", "Inventory discrepancy"),
     ("quality_hold", "Quality hold"),
     ("stale_update", "Stale update"),
+    ("job_failed", "Background job failed"),
     ("other", "Other"),
 ]
 SEVERITIES = [("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")]
@@ -26,6 +30,29 @@ STATES = [
     ("ignored", "Ignored"),
 ]
 OPEN_STATES = ("new", "in_progress", "waiting", "escalated")
+ROOT_CAUSES = [
+    ("mapping", "Missing mapping"),
+    ("master_data", "Master data"),
+    ("receiver", "Receiving system"),
+    ("sender", "Sending system"),
+    ("process", "Process"),
+    ("configuration", "Configuration"),
+    ("other", "Other"),
+]
+
+
+class MfgIntegrationExceptionTeam(models.Model):
+    """The people who share the exceptions of some categories or systems."""
+
+    _name = "mfg.integration.exception.team"
+    _description = "Exception Team"
+    _order = "name"
+
+    name = fields.Char(required=True, translate=True)
+    user_ids = fields.Many2many("res.users", string="Members")
+    leader_id = fields.Many2one("res.users", string="Leader", help="Receives escalations.")
+    company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
+    active = fields.Boolean(default=True)
 
 
 class MfgIntegrationExceptionRule(models.Model):
@@ -41,6 +68,7 @@ class MfgIntegrationExceptionRule(models.Model):
     system_id = fields.Many2one("mfg.integration.system", help="Empty: any system.")
     resolve_within_hours = fields.Float(required=True, default=24)
     user_id = fields.Many2one("res.users", string="Assign to")
+    team_id = fields.Many2one("mfg.integration.exception.team", string="Team")
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
 
     def _matches(self, exception):
@@ -66,17 +94,31 @@ class MfgIntegrationException(models.Model):
     severity = fields.Selection(SEVERITIES, required=True, default="medium", tracking=True)
     state = fields.Selection(STATES, default="new", required=True, tracking=True, index=True)
     state_sequence = fields.Integer(compute="_compute_state_sequence", store=True)
-    user_id = fields.Many2one("res.users", string="Assignee", tracking=True)
-    system_id = fields.Many2one("mfg.integration.system", tracking=True)
+    user_id = fields.Many2one("res.users", string="Assignee", tracking=True, index=True)
+    team_id = fields.Many2one("mfg.integration.exception.team", string="Team", tracking=True)
+    system_id = fields.Many2one("mfg.integration.system", tracking=True, index=True)
     detail = fields.Text(string="Technical Detail")
     fingerprint = fields.Char(index=True, readonly=True)
     occurrence_count = fields.Integer(string="Occurrences", default=1, readonly=True)
+    occurrence_ids = fields.One2many(
+        "mfg.integration.exception.occurrence", "exception_id", readonly=True
+    )
     first_seen = fields.Datetime(default=fields.Datetime.now, readonly=True)
     last_seen = fields.Datetime(default=fields.Datetime.now, readonly=True)
     sla_deadline = fields.Datetime(string="SLA Deadline", tracking=True)
     sla_status = fields.Selection(
         [("ok", "On time"), ("due_soon", "Due soon"), ("breached", "Breached"), ("done", "Closed")],
         compute="_compute_sla_status",
+    )
+    sla_breached = fields.Boolean(
+        string="SLA Breached",
+        readonly=True,
+        index=True,
+        help="Open past its deadline, or closed after it. Set by the SLA check every few "
+        "minutes and when the exception is closed.",
+    )
+    breach_count = fields.Integer(
+        string="SLA Breaches", compute="_compute_breach_count", store=True, aggregator="sum"
     )
     res_model = fields.Char(string="Business Model", index=True)
     res_id = fields.Many2oneReference(string="Business Record Id", model_field="res_model")
@@ -89,23 +131,26 @@ class MfgIntegrationException(models.Model):
         selection="_selection_target_model", compute="_compute_refs", string="Failed Message"
     )
     job_uuid = fields.Char(string="Job")
-    resolution_note = fields.Text(tracking=True)
-    root_cause = fields.Selection(
-        [
-            ("mapping", "Missing mapping"),
-            ("master_data", "Master data"),
-            ("receiver", "Receiving system"),
-            ("sender", "Sending system"),
-            ("process", "Process"),
-            ("configuration", "Configuration"),
-            ("other", "Other"),
-        ],
-        tracking=True,
+    correlation_id = fields.Char(string="Correlation Id", index=True)
+    log_count = fields.Integer(compute="_compute_log_count", string="Exchanged Messages")
+    mapping_type = fields.Selection(
+        [("code", "Value map entry"), ("reference", "Cross-reference")],
+        readonly=True,
+        help="What the exception needs: the missing entry is created by Create Mapping.",
     )
+    mapping_kind = fields.Char(
+        string="Mapping Domain", readonly=True, help="Value map domain or object type code."
+    )
+    mapping_value = fields.Char(string="Unmapped Value", readonly=True)
+    resolution_note = fields.Text(tracking=True)
+    root_cause = fields.Selection(ROOT_CAUSES, tracking=True)
     ignore_reason = fields.Text(tracking=True)
     resolved_at = fields.Datetime(readonly=True)
     resolution_hours = fields.Float(
         string="Time to Resolve (h)", readonly=True, aggregator="avg", digits=(16, 1)
+    )
+    suggestion = fields.Html(
+        string="Suggested Resolution", compute="_compute_suggestion", sanitize=False
     )
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company, index=True)
     color = fields.Integer(compute="_compute_sla_status")
@@ -116,19 +161,16 @@ class MfgIntegrationException(models.Model):
         for record in self:
             record.state_sequence = order.get(record.state, 99)
 
+    @api.depends("sla_breached")
+    def _compute_breach_count(self):
+        for record in self:
+            record.breach_count = int(record.sla_breached)
+
     @api.depends("res_model", "res_id", "source_model", "source_id")
     def _compute_refs(self):
         for record in self:
-            record.record_ref = (
-                f"{record.res_model},{record.res_id}"
-                if record.res_model in self.env and record.res_id
-                else False
-            )
-            record.source_ref = (
-                f"{record.source_model},{record.source_id}"
-                if record.source_model in self.env and record.source_id
-                else False
-            )
+            record.record_ref = _reference(self.env, record.res_model, record.res_id)
+            record.source_ref = _reference(self.env, record.source_model, record.source_id)
 
     @api.depends("sla_deadline", "state")
     def _compute_sla_status(self):
@@ -146,6 +188,37 @@ class MfgIntegrationException(models.Model):
             record.sla_status = status
             record.color = colors[status]
 
+    @api.depends("occurrence_ids.correlation_id")
+    def _compute_log_count(self):
+        Log = self.env["mfg.integration.message.log"]
+        ids = [cid for cid in self.mapped("occurrence_ids.correlation_id") if cid]
+        counts = dict(
+            Log._read_group([("correlation_id", "in", ids)], ["correlation_id"], ["__count"])
+        )
+        for record in self:
+            record.log_count = sum(
+                counts.get(cid, 0) for cid in set(record.occurrence_ids.mapped("correlation_id"))
+            )
+
+    @api.depends("fingerprint", "state")
+    def _compute_suggestion(self):
+        """How earlier exceptions like this one were resolved, most frequent first."""
+        for record in self:
+            record.suggestion = False
+            if not record.fingerprint or record.state not in OPEN_STATES:
+                continue
+            earlier = self.search(
+                [
+                    ("fingerprint", "=", record.fingerprint),
+                    ("state", "=", "resolved"),
+                    ("id", "!=", record.id),
+                ],
+                order="resolved_at desc",
+                limit=50,
+            )
+            if earlier:
+                record.suggestion = _suggestion_html(earlier)
+
     # ------------------------------------------------------------------
     # The one service every source calls
     # ------------------------------------------------------------------
@@ -161,16 +234,28 @@ class MfgIntegrationException(models.Model):
         source=None,
         detail=None,
         job_uuid=None,
+        correlation_id=None,
+        mapping=None,
     ):
         """Open an exception, or count one more occurrence of the open one like it.
 
         :param key: what makes two occurrences the same problem (e.g. the unmapped
             code), hashed with the category and system into the fingerprint
+        :param source: the failed message (delivery, batch item, job) a retry reprocesses
+        :param mapping: (type, kind, value) when a missing mapping is the cause, with
+            type "code" (value map entry) or "reference" (cross-reference)
         """
         fingerprint = hashlib.sha256(
             f"{category}|{system.id if system else 0}|{key}".encode()
         ).hexdigest()[:32]
         Exception_ = self.sudo()
+        occurrence = {
+            "source_model": source._name if source else False,
+            "source_id": source.id if source else False,
+            "job_uuid": job_uuid,
+            "correlation_id": correlation_id,
+            "detail": detail,
+        }
         existing = Exception_.search(
             [("fingerprint", "=", fingerprint), ("state", "in", OPEN_STATES)], limit=1
         )
@@ -180,6 +265,7 @@ class MfgIntegrationException(models.Model):
                     "occurrence_count": existing.occurrence_count + 1,
                     "last_seen": fields.Datetime.now(),
                     "detail": detail or existing.detail,
+                    "occurrence_ids": [fields.Command.create(occurrence)],
                 }
             )
             return existing
@@ -191,8 +277,14 @@ class MfgIntegrationException(models.Model):
             "fingerprint": fingerprint,
             "detail": detail,
             "job_uuid": job_uuid,
+            "correlation_id": correlation_id,
             "company_id": (system.company_id if system else self.env.company).id,
+            "occurrence_ids": [fields.Command.create(occurrence)],
         }
+        if mapping:
+            values.update(
+                zip(("mapping_type", "mapping_kind", "mapping_value"), mapping, strict=True)
+            )
         if record:
             values.update(res_model=record._name, res_id=record.id)
         if source:
@@ -208,15 +300,36 @@ class MfgIntegrationException(models.Model):
             if not rule:
                 continue
             record.sla_deadline = record.first_seen + timedelta(hours=rule.resolve_within_hours)
-            if rule.user_id and not record.user_id:
-                record.user_id = rule.user_id
+            record.team_id = record.team_id or rule.team_id
+            record.user_id = record.user_id or rule.user_id
             if record.user_id:
-                record.activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    user_id=record.user_id.id,
-                    date_deadline=record.sla_deadline.date(),
-                    summary=_("Resolve: %s", record.name[:100]),
-                )
+                record._schedule_todo(record.user_id, _("Resolve: %s", record.name[:100]))
+
+    def _schedule_todo(self, user, summary):
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            user_id=user.id,
+            date_deadline=self.sla_deadline.date() if self.sla_deadline else None,
+            summary=summary,
+        )
+
+    @api.model
+    def _cron_check_sla(self):
+        """Mark open exceptions past their deadline, and tell their owners once."""
+        breached = self.search(
+            [
+                ("state", "in", OPEN_STATES),
+                ("sla_breached", "=", False),
+                ("sla_deadline", "<", fields.Datetime.now()),
+            ]
+        )
+        breached.sla_breached = True
+        for record in breached:
+            record.message_post(
+                body=_("The SLA deadline %s has passed.", record.sla_deadline),
+                partner_ids=record.user_id.partner_id.ids,
+            )
+        return breached
 
     # ------------------------------------------------------------------
     # Resolving
@@ -230,51 +343,317 @@ class MfgIntegrationException(models.Model):
                     "state": state,
                     "resolved_at": now,
                     "resolution_hours": (now - record.first_seen).total_seconds() / 3600.0,
+                    "sla_breached": bool(record.sla_deadline and record.sla_deadline < now),
                 }
             )
             record.activity_ids.action_feedback(feedback=message)
             record.message_post(body=message)
 
-    def action_take(self):
-        self.write({"state": "in_progress", "user_id": self.env.uid})
-
-    def action_resolve(self):
-        missing = self.filtered(lambda r: not r.resolution_note)
-        if missing:
-            raise UserError(_("Write a resolution note first (what was wrong, what fixed it)."))
-        self._close("resolved", {}, _("Resolved: %s", self[:1].resolution_note or ""))
-
-    def action_ignore(self):
-        missing = self.filtered(lambda r: not r.ignore_reason)
-        if missing:
-            raise UserError(_("Say why the exception is ignored first."))
-        self._close("ignored", {}, _("Ignored: %s", self[:1].ignore_reason or ""))
-
-    def action_escalate(self):
-        self.write({"state": "escalated", "severity": "critical"})
-        for record in self:
-            owner = record.system_id.owner_id or self.env.ref("base.user_admin")
-            record.activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=owner.id,
-                summary=_("Escalated: %s", record.name[:100]),
+    def _check_open(self):
+        closed = self.filtered(lambda r: r.state not in OPEN_STATES)
+        if closed:
+            raise UserError(
+                _("%s is already closed; reopen it first.", ", ".join(closed.mapped("name")))
             )
 
-    def action_retry(self):
-        """Reprocess the failed message or delivery; a success resolves the exception."""
+    def action_take(self):
+        self._check_open()
+        self.write({"state": "in_progress", "user_id": self.env.uid})
+        return True
+
+    def action_reopen(self):
+        self.filtered(lambda r: r.state not in OPEN_STATES).write(
+            {"state": "in_progress", "resolved_at": False, "resolution_hours": 0}
+        )
+        return True
+
+    def action_resolve(self):
+        self._check_open()
+        missing = self.filtered(lambda r: not (r.resolution_note or "").strip())
+        if missing:
+            raise UserError(_("Write a resolution note first (what was wrong, what fixed it)."))
         for record in self:
-            source = record.source_ref
-            if not source or not hasattr(source, "_exception_retry"):
+            record._close("resolved", {}, _("Resolved: %s", record.resolution_note))
+        return True
+
+    def action_ignore(self):
+        self._check_open()
+        missing = self.filtered(lambda r: not (r.ignore_reason or "").strip())
+        if missing:
+            raise UserError(_("Say why the exception is ignored first."))
+        for record in self:
+            record._close("ignored", {}, _("Ignored: %s", record.ignore_reason))
+        return True
+
+    def action_open_close_wizard(self):
+        """Resolve or ignore, with the note asked for in a dialog (form and list)."""
+        self._check_open()
+        mode = self.env.context.get("close_mode", "resolve")
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Resolve") if mode == "resolve" else _("Ignore"),
+            "res_model": "mfg.integration.exception.close",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_exception_ids": self.ids, "default_mode": mode},
+        }
+
+    def action_escalate(self):
+        self._check_open()
+        self.write({"state": "escalated", "severity": "critical"})
+        for record in self:
+            owner = (
+                record.team_id.leader_id
+                or record.system_id.owner_id
+                or self.env.ref("base.user_admin")
+            )
+            record._schedule_todo(owner, _("Escalated: %s", record.name[:100]))
+            record.message_post(body=_("Escalated to %s.", owner.name))
+        return True
+
+    def action_retry(self):
+        """Reprocess every failed message behind the exception; resolve when all pass."""
+        self._check_open()
+        for record in self:
+            pending = record.occurrence_ids.filtered(lambda o: not o.settled and o.source_ref)
+            retryable = pending.filtered(lambda o: hasattr(o.source_ref, "_exception_retry"))
+            if not retryable:
                 raise UserError(_("%s has no message to reprocess.", record.name))
             # planners may reprocess what failed without write access to the message itself
-            if source.sudo()._exception_retry():
-                record._close(
-                    "resolved",
-                    {"resolution_note": record.resolution_note or _("Reprocessed successfully.")},
-                    _("The retry succeeded: resolved."),
+            outcomes = {occurrence: occurrence._retry() for occurrence in retryable}
+            failed = [o for o, ok in outcomes.items() if ok is False]
+            queued = [o for o, ok in outcomes.items() if ok is None]
+            if failed:
+                errors = {getattr(o.source_ref, "last_error", "") or "" for o in failed}
+                record.message_post(
+                    body=_(
+                        "The retry failed again for %(failed)s of %(total)s message(s): "
+                        "%(error)s",
+                        failed=len(failed),
+                        total=len(outcomes),
+                        error="; ".join(sorted(e for e in errors if e)),
+                    )
+                )
+            elif queued:
+                record.state = "waiting"
+                record.message_post(
+                    body=_(
+                        "%s job(s) requeued; the exception resolves itself when they succeed.",
+                        len(queued),
+                    )
                 )
             else:
-                record.message_post(
-                    body=_("The retry failed again: %s", getattr(source, "last_error", "") or "")
-                )
+                record._resolve_after_retry()
         return True
+
+    def _resolve_after_retry(self, message=None):
+        for record in self:
+            record._close(
+                "resolved",
+                {"resolution_note": record.resolution_note or _("Reprocessed successfully.")},
+                message or _("The retry succeeded: resolved."),
+            )
+
+    def action_create_mapping(self):
+        self.ensure_one()
+        self._check_open()
+        if not self.mapping_type:
+            raise UserError(_("%s is not caused by a missing mapping.", self.name))
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Create Mapping"),
+            "res_model": "mfg.integration.exception.mapping",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_exception_id": self.id},
+        }
+
+    def action_open_logs(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Messages"),
+            "res_model": "mfg.integration.message.log",
+            "view_mode": "list,form",
+            "domain": [
+                ("correlation_id", "in", [c for c in self.occurrence_ids.mapped("correlation_id")])
+            ],
+        }
+
+    def action_open_job(self):
+        self.ensure_one()
+        jobs = self.env["queue.job"].sudo().search([("uuid", "=", self.job_uuid)], limit=1)
+        if not jobs:
+            raise UserError(_("The job %s no longer exists.", self.job_uuid))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "queue.job",
+            "res_id": jobs.id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------------
+    # Dashboard
+    # ------------------------------------------------------------------
+    @api.model
+    def get_dashboard_data(self):
+        """Counts for the landing page, each with the domain its tile opens."""
+        now = fields.Datetime.now()
+        today = fields.Datetime.to_string(fields.Datetime.today())
+        open_domain = [("state", "in", OPEN_STATES)]
+        month = now - timedelta(days=30)
+        kpis = [
+            ("open", _("Open"), open_domain),
+            ("new_today", _("New today"), open_domain + [("first_seen", ">=", today)]),
+            (
+                "overdue",
+                _("Overdue"),
+                open_domain + [("sla_deadline", "<", fields.Datetime.to_string(now))],
+            ),
+            ("unassigned", _("Unassigned"), open_domain + [("user_id", "=", False)]),
+            ("mine", _("Mine"), open_domain + [("user_id", "=", self.env.uid)]),
+            (
+                "resolved_week",
+                _("Resolved in 7 days"),
+                [("state", "=", "resolved"), ("resolved_at", ">=", now - timedelta(days=7))],
+            ),
+        ]
+        closed_month = self.search(
+            [("state", "in", ("resolved", "ignored")), ("resolved_at", ">=", month)]
+        )
+        categories = dict(self._fields["category"]._description_selection(self.env))
+        by_category = self._read_group(open_domain, ["category"], ["__count"], order="category")
+        by_system = self._read_group(open_domain, ["system_id"], ["__count", "last_seen:max"])
+        recent = self.search(open_domain, order="last_seen desc", limit=8)
+        return {
+            "kpis": [
+                {
+                    "key": key,
+                    "label": label,
+                    "count": self.search_count(domain),
+                    "domain": _jsonable(domain),
+                }
+                for key, label, domain in kpis
+            ],
+            "mean_hours_to_resolve": round(
+                sum(closed_month.mapped("resolution_hours")) / len(closed_month), 1
+            )
+            if closed_month
+            else None,
+            "sla_met_pct": round(
+                100.0 * len(closed_month.filtered(lambda r: not r.sla_breached)) / len(closed_month)
+            )
+            if closed_month
+            else None,
+            "by_category": [
+                {
+                    "label": categories.get(category, category),
+                    "count": count,
+                    "domain": _jsonable(open_domain + [("category", "=", category)]),
+                }
+                for category, count in by_category
+            ],
+            "by_system": [
+                {
+                    "label": system.display_name if system else _("No system"),
+                    "count": count,
+                    "last_seen": fields.Datetime.to_string(last_seen),
+                    "domain": _jsonable(open_domain + [("system_id", "=", system.id or False)]),
+                }
+                for system, count, last_seen in sorted(by_system, key=lambda row: -row[1])
+            ],
+            "recent": [
+                {
+                    "id": record.id,
+                    "name": record.name,
+                    "category": categories.get(record.category),
+                    "system": record.system_id.code or "",
+                    "state": record.state,
+                    "sla_status": record.sla_status,
+                    "occurrences": record.occurrence_count,
+                }
+                for record in recent
+            ],
+        }
+
+
+class MfgIntegrationExceptionOccurrence(models.Model):
+    """One failed message behind an exception: what a retry reprocesses."""
+
+    _name = "mfg.integration.exception.occurrence"
+    _description = "Exception Occurrence"
+    _inherit = ["mfg.integration.record.link"]
+    _order = "id desc"
+
+    exception_id = fields.Many2one(
+        "mfg.integration.exception", required=True, ondelete="cascade", index=True
+    )
+    seen_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
+    source_model = fields.Char()
+    source_id = fields.Many2oneReference(model_field="source_model")
+    source_ref = fields.Reference(
+        selection="_selection_target_model", compute="_compute_source_ref", string="Message"
+    )
+    job_uuid = fields.Char(string="Job", index=True)
+    correlation_id = fields.Char(string="Correlation Id")
+    detail = fields.Text()
+    settled = fields.Boolean(help="Reprocessed successfully, or settled by itself.")
+    company_id = fields.Many2one(related="exception_id.company_id", store=True)
+
+    @api.depends("source_model", "source_id")
+    def _compute_source_ref(self):
+        for occurrence in self:
+            occurrence.source_ref = _reference(
+                self.env, occurrence.source_model, occurrence.source_id
+            )
+
+    def _retry(self):
+        """True when the message went through, False when it failed, None when queued."""
+        self.ensure_one()
+        outcome = self.source_ref.sudo()._exception_retry()
+        if outcome:
+            self.settled = True
+        return outcome
+
+
+def _reference(env, model, res_id):
+    if not (model in env and res_id):
+        return False
+    record = env[model].browse(res_id)
+    return f"{model},{res_id}" if record.exists() else False
+
+
+def _jsonable(domain):
+    return [
+        [left, op, fields.Datetime.to_string(right) if hasattr(right, "isoformat") else right]
+        for left, op, right in domain
+    ]
+
+
+def _suggestion_html(earlier):
+    """'Most often: <note> (3 of 4)', with links to the earlier exceptions."""
+    counts = Counter(
+        ((r.resolution_note or "").strip(), r.root_cause or "")
+        for r in earlier
+        if r.resolution_note
+    )
+    if not counts:
+        return False
+    (note, root_cause), times = counts.most_common(1)[0]
+    causes = dict(ROOT_CAUSES)
+    links = Markup(", ").join(
+        Markup('<a href="/odoo/mfg.integration.exception/%s">%s</a>') % (r.id, r.display_name)
+        for r in earlier[:5]
+    )
+    return Markup("<p>%s</p><p><b>%s</b>%s</p><p class='text-muted'>%s %s</p>") % (
+        _(
+            "This happened %(count)s time(s) before. Most often (%(times)s of %(count)s) "
+            "it was resolved with:",
+            count=len(earlier),
+            times=times,
+        ),
+        note,
+        escape(f" ({causes[root_cause]})") if root_cause else "",
+        _("Earlier:"),
+        links,
+    )

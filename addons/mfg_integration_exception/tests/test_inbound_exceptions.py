@@ -44,4 +44,6 @@ class TestInboundExceptions(ApiCase):
         exception.action_retry()
         self.assertEqual(exception.state, "resolved")
         self.assertEqual(item.state, "done")
-        self.assertEqual(item.request_id.state, "partial")
+        # the retry reprocessed both failed items, not only the first
+        self.assertEqual(item.request_id.state, "done")
+        self.assertEqual([o.source_ref.state for o in exception.occurrence_ids], ["done", "done"])

@@ -1,0 +1,234 @@
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+from odoo.addons.mfg_integration_mrp.tests.common import ApiCase
+from odoo.addons.queue_job.job import Job
+
+PLANNER = "base.group_user,mfg_integration_core.group_integration_user"
+
+
+@tagged("post_install", "-at_install")
+class TestCreateMapping(ApiCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.planner = new_test_user(cls.env, login="planner_map", groups=PLANNER)
+        cls.Exception = cls.env["mfg.integration.exception"]
+
+    def test_grouped_exception_retries_every_failed_item(self):
+        move = {"type": "count", "product": "CMP-1", "quantity": 10, "unit": "LBR"}
+        move["location"] = "WH/STOCK"
+        result = self.run_batch([move, {**move, "quantity": 11}, {**move, "unit": "EA"}])
+        self.assertEqual(result["status"], "partial")
+        exception = self.Exception.search([("category", "=", "unmapped_code")])
+        self.assertEqual(len(exception.occurrence_ids), 2)
+        self.assertEqual(
+            (exception.mapping_type, exception.mapping_kind, exception.mapping_value),
+            ("code", "uom", "LBR"),
+        )
+        wizard = (
+            self.env["mfg.integration.exception.mapping"]
+            .with_user(self.planner)
+            .create({"exception_id": exception.id})
+        )
+        self.assertEqual(wizard.value_map_id.domain, "uom")
+        self.assertEqual(wizard.target_model, "uom.uom")
+        wizard.res_id = self.uom_unit.id
+        wizard.action_create_and_retry()
+        self.assertEqual(exception.state, "resolved")
+        self.assertTrue(all(exception.occurrence_ids.mapped("settled")))
+        request = exception.occurrence_ids[0].source_ref.request_id
+        self.assertEqual(request.state, "done", "both failed items were applied again")
+        self.assertEqual(request.done_count, 3)
+        # a retry never applies an item twice
+        self.assertTrue(exception.occurrence_ids[0].source_ref.sudo()._exception_retry())
+        self.assertEqual(request.done_count, 3)
+
+    def test_planner_adds_only_the_mapping_the_exception_asks_for(self):
+        status, body, _response = self.api(
+            "POST",
+            "/production-orders",
+            {"id": "PLN-1", "product": "FG-999", "quantity": 2, "unit": "EA"},
+        )
+        self.assertEqual(status, 422, body)
+        exception = self.Exception.search([("category", "=", "unknown_reference")])
+        self.assertEqual(exception.system_id, self.mes)
+        self.assertEqual(
+            (exception.mapping_type, exception.mapping_kind, exception.mapping_value),
+            ("reference", "product", "FG-999"),
+        )
+        self.assertEqual(exception.log_count, 1, "the refused request is linked")
+        # the same unknown id again counts, it does not open another exception
+        self.api(
+            "POST",
+            "/production-orders",
+            {"id": "PLN-2", "product": "FG-999", "quantity": 1, "unit": "EA"},
+        )
+        self.assertEqual(exception.occurrence_count, 2)
+        Xref = self.env["mfg.integration.xref"].with_user(self.planner)
+        with self.assertRaises(AccessError):
+            Xref.create(
+                {
+                    "system_id": self.mes.id,
+                    "object_type_id": self.env.ref("mfg_integration_core.object_type_product").id,
+                    "external_id": "FG-999",
+                    "res_id": self.finished.id,
+                }
+            )
+        wizard = (
+            self.env["mfg.integration.exception.mapping"]
+            .with_user(self.planner)
+            .create({"exception_id": exception.id})
+        )
+        with self.assertRaisesRegex(UserError, "Choose the Product"):
+            wizard.action_create_and_retry()
+        wizard.res_id = self.finished.id
+        with self.assertRaisesRegex(UserError, "already has the external id 'FG-100'"):
+            wizard.action_create_and_retry()
+        pump = self.env["product.product"].create({"name": "Pump", "is_storable": True})
+        self.env["mrp.bom"].create({"product_tmpl_id": pump.product_tmpl_id.id})
+        wizard.res_id = pump.id
+        wizard.action_create_and_retry()
+        self.assertEqual(exception.state, "resolved")
+        self.assertIn("next request passes", exception.message_ids[0].body)
+        xref = self.env["mfg.integration.xref"].search([("external_id", "=", "FG-999")])
+        self.assertEqual(xref.record_ref, pump)
+        self.assertEqual(xref.create_uid, self.planner)
+        status, body, _response = self.api(
+            "POST",
+            "/production-orders",
+            {"id": "PLN-3", "product": "FG-999", "quantity": 2, "unit": "EA"},
+        )
+        self.assertEqual(status, 201, body)
+
+    def test_validation_errors_of_synchronous_requests_are_the_senders(self):
+        status, _body, _response = self.api("POST", "/production-orders", {"id": "PLN-1"})
+        self.assertEqual(status, 422)
+        self.assertFalse(self.Exception.search([]))
+
+
+class TestResolving(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Exception = cls.env["mfg.integration.exception"]
+        cls.planner = new_test_user(cls.env, login="planner_r", groups=PLANNER)
+        cls.mes = cls.env["mfg.integration.system"].create({"code": "MES-01", "name": "MES"})
+
+    def test_bulk_resolve_and_ignore_with_a_note(self):
+        first = self.Exception._report("other", "A", key="a")
+        second = self.Exception._report("other", "B", key="b")
+        both = (first | second).with_user(self.planner)
+        action = both.with_context(close_mode="resolve").action_open_close_wizard()
+        Close = self.env["mfg.integration.exception.close"].with_user(self.planner)
+        wizard = Close.with_context(**action["context"]).create({"note": "   "})
+        with self.assertRaisesRegex(UserError, "resolution note"):
+            wizard.action_confirm()
+        wizard.write({"note": "Line restarted", "root_cause": "process"})
+        wizard.action_confirm()
+        self.assertEqual(both.mapped("state"), ["resolved", "resolved"])
+        self.assertEqual(both.mapped("root_cause"), ["process", "process"])
+        with self.assertRaisesRegex(UserError, "already closed"):
+            both.action_take()
+        third = self.Exception._report("other", "C", key="c").with_user(self.planner)
+        wizard = Close.create({"exception_ids": third.ids, "mode": "ignore", "note": "Test data"})
+        wizard.action_confirm()
+        self.assertEqual((third.state, third.ignore_reason), ("ignored", "Test data"))
+
+    def test_suggestion_from_earlier_resolutions(self):
+        def occur_and_resolve(note):
+            exception = self.Exception._report(
+                "unmapped_code", "KGM?", key="uom|KGM", system=self.mes
+            )
+            exception.write({"resolution_note": note, "root_cause": "mapping"})
+            exception.action_resolve()
+            return exception
+
+        earlier = [occur_and_resolve(n) for n in ("Mapped KGM to kg", "Mapped KGM to kg", "Other")]
+        fresh = self.Exception._report("unmapped_code", "KGM?", key="uom|KGM", system=self.mes)
+        self.assertNotIn(fresh, earlier)
+        self.assertIn("3 time(s) before", fresh.suggestion)
+        self.assertIn("(2 of 3)", fresh.suggestion)
+        self.assertIn("<b>Mapped KGM to kg</b> (Missing mapping)", fresh.suggestion)
+        self.assertIn(f"/odoo/mfg.integration.exception/{earlier[0].id}", fresh.suggestion)
+        unrelated = self.Exception._report("unmapped_code", "EA?", key="uom|EA", system=self.mes)
+        self.assertFalse(unrelated.suggestion)
+
+    def test_sla_breach_is_marked_once_and_counted(self):
+        exception = self.Exception._report("other", "Late", key="late", system=self.mes)
+        self.assertEqual(exception.sla_deadline, exception.first_seen + timedelta(hours=24))
+        data = self.Exception.get_dashboard_data()
+        kpis = {kpi["key"]: kpi for kpi in data["kpis"]}
+        self.assertEqual(kpis["overdue"]["count"], 0)
+        with freeze_time(fields.Datetime.now() + timedelta(hours=25)):
+            self.assertEqual(self.Exception._cron_check_sla(), exception)
+            self.assertFalse(self.Exception._cron_check_sla(), "told once")
+            self.assertTrue(exception.sla_breached)
+            self.assertIn("has passed", exception.message_ids[0].body)
+            data = self.Exception.get_dashboard_data()
+        kpis = {kpi["key"]: kpi for kpi in data["kpis"]}
+        self.assertEqual(kpis["overdue"]["count"], 1)
+        # every tile's domain finds what the tile counts
+        for kpi in data["kpis"]:
+            self.assertEqual(self.Exception.search_count(kpi["domain"]), kpi["count"], kpi)
+        for row in data["by_category"] + data["by_system"]:
+            self.assertEqual(self.Exception.search_count(row["domain"]), row["count"], row)
+        self.assertEqual(data["by_system"][0]["label"], self.mes.display_name)
+
+    def test_only_managers_configure_teams(self):
+        team = self.env["mfg.integration.exception.team"].create({"name": "Shift A"})
+        with self.assertRaises(AccessError):
+            team.with_user(self.planner).write({"name": "Mine"})
+        rule = self.env["mfg.integration.exception.rule"].create(
+            {"sequence": 0, "category": "other", "team_id": team.id, "resolve_within_hours": 8}
+        )
+        leader = new_test_user(self.env, login="leader_r", groups=PLANNER)
+        team.leader_id = leader
+        exception = self.Exception._report("other", "Routed", key="routed")
+        self.assertEqual(exception.team_id, team)
+        exception.with_user(self.planner).action_escalate()
+        self.assertEqual(exception.activity_ids.user_id, leader)
+        self.assertTrue(rule)
+
+
+class TestJobFailures(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Exception = cls.env["mfg.integration.exception"]
+        cls.endpoint = cls.env["mfg.integration.webhook.endpoint"].create(
+            {"name": "WMS", "url": "https://wms.invalid/hook", "event_types": "*"}
+        )
+
+    def _job(self):
+        self.endpoint._schedule_drain()
+        stored = self.env["queue.job"].search([("model_name", "=", self.endpoint._name)])
+        return Job.load(self.env, stored.uuid)
+
+    def test_failed_suite_job_opens_exception_and_settles_on_success(self):
+        job = self._job()
+        # what queue_job's runner does when a job raises an unexpected error
+        job.set_started()
+        job.set_failed(exc_name="OperationalError", exc_message="server closed the connection")
+        job.store()
+        exception = self.Exception.search([("category", "=", "job_failed")])
+        self.assertEqual(len(exception), 1)
+        self.assertIn("server closed the connection", exception.name)
+        self.assertEqual(exception.job_uuid, job.uuid)
+        exception.action_retry()
+        self.assertEqual(exception.state, "waiting")
+        record = job.db_record()
+        self.assertEqual(record.state, "pending", "requeued")
+        # the runner runs it again, and it succeeds
+        job = Job.load(self.env, job.uuid)
+        job.set_started()
+        job.perform()
+        job.set_done()
+        job.store()
+        self.assertEqual(exception.state, "resolved")
+        self.assertIn("The retry succeeded", exception.message_ids[0].body)

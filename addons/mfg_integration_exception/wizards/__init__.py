@@ -1,0 +1,2 @@
+from . import close_exception
+from . import create_mapping
