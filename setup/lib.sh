@@ -177,10 +177,14 @@ copy_db() {
 }
 
 # --- Odoo configuration and databases ---------------------------------------
+# the product's addons; the demo plant is installed by setup/start and the
+# end-to-end tests only
+DEMO_ADDON=mfg_integration_demo
 suite_addons() {
-    local dir names=()
+    local dir name names=()
     for dir in "$SUITE_ADDONS_DIR"/*/; do
-        [ -f "$dir/__manifest__.py" ] && names+=("$(basename "$dir")")
+        name="$(basename "$dir")"
+        [ -f "$dir/__manifest__.py" ] && [ "$name" != "$DEMO_ADDON" ] && names+=("$name")
     done
     (IFS=,; echo "${names[*]}")
 }

@@ -237,6 +237,13 @@ class MfgIntegrationApiRequestItem(models.Model):
     error = fields.Char(compute="_compute_error")
     company_id = fields.Many2one(related="request_id.company_id", store=True)
 
+    @api.depends("request_id", "sequence")
+    def _compute_display_name(self):
+        for item in self:
+            item.display_name = _(
+                "%(request)s item %(index)s", request=item.request_id.name, index=item.sequence
+            )
+
     @api.depends("problem")
     def _compute_error(self):
         for item in self:

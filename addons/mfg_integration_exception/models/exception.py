@@ -108,6 +108,7 @@ class MfgIntegrationException(models.Model):
     sla_deadline = fields.Datetime(string="SLA Deadline", tracking=True)
     sla_status = fields.Selection(
         [("ok", "On time"), ("due_soon", "Due soon"), ("breached", "Breached"), ("done", "Closed")],
+        string="SLA Status",
         compute="_compute_sla_status",
     )
     sla_breached = fields.Boolean(

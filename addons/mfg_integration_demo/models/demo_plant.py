@@ -1,0 +1,160 @@
+"""What XML data cannot do: stock on hand, approvals, confirmed orders, and the
+credentials the simulator and the demo receiver need."""
+
+from odoo import _, api, models
+from odoo.exceptions import AccessError
+
+OPEN_ORDERS = 10
+OPEN_DELIVERIES = 15
+
+
+class MfgIntegrationDemo(models.AbstractModel):
+    _name = "mfg.integration.demo"
+    _description = "Demo Plant"
+
+    def _ref(self, name):
+        return self.env.ref(f"mfg_integration_demo.{name}")
+
+    @api.model
+    def _prepare_plant(self):
+        """Called at install and update; does each thing once."""
+        self._load_stock()
+        self._approve_clients()
+        self._top_up()
+
+    def _load_stock(self):
+        stock = self.env.ref("stock.stock_location_stock")
+        Quant = self.env["stock.quant"].sudo()
+        Lot = self.env["stock.lot"].sudo()
+        untracked = {"product_housing": 400, "product_shaft": 800, "product_steel": 600}
+        for xmlid, quantity in untracked.items():
+            product = self._ref(xmlid)
+            if not Quant.search_count([("product_id", "=", product.id)]):
+                Quant._update_available_quantity(product, stock, quantity)
+        tracked = [
+            ("product_bearing", [(f"BRG-2026-{n:02d}", 500) for n in range(1, 4)]),
+            ("product_motor", [(f"MTR-{n:05d}", 1) for n in range(1, 11)]),
+            ("product_gearbox", [("GX-INIT-001", 40)]),
+        ]
+        for xmlid, lots in tracked:
+            product = self._ref(xmlid)
+            for name, quantity in lots:
+                if Lot.search_count([("product_id", "=", product.id), ("name", "=", name)]):
+                    continue
+                lot = Lot.create({"product_id": product.id, "name": name})
+                Quant._update_available_quantity(product, stock, quantity, lot_id=lot)
+
+    def _approve_clients(self):
+        """Submitted by the consultant, approved by the administrator: four eyes."""
+        consultant = self._ref("user_consultant")
+        admin = self.env.ref("base.user_admin")
+        for name in ("client_mes", "client_wms", "client_sup"):
+            client = self._ref(name)
+            if client.state == "draft":
+                client.with_user(consultant).action_submit()
+            if client.state == "submitted":
+                client.with_user(admin).action_approve()
+
+    def _top_up(self):
+        """Keep open purchase orders and deliveries for the simulator to work on."""
+        acme = self._ref("supplier_acme")
+        Order = self.env["purchase.order"].sudo()
+        open_orders = Order.search_count(
+            [
+                ("partner_id", "=", acme.id),
+                ("state", "=", "purchase"),
+                ("receipt_status", "!=", "full"),
+            ]
+        )
+        for _index in range(max(0, OPEN_ORDERS - open_orders)):
+            order = Order.create(
+                {
+                    "partner_id": acme.id,
+                    "order_line": [
+                        (0, 0, {"product_id": self._ref("product_housing").id, "product_qty": 50}),
+                        (0, 0, {"product_id": self._ref("product_shaft").id, "product_qty": 100}),
+                    ],
+                }
+            )
+            order.button_confirm()
+        warehouse = self.env.ref("stock.warehouse0")
+        customer = self.env["res.partner"].sudo().search(
+            [("name", "=", "Northwind Machinery")], limit=1
+        ) or self.env["res.partner"].sudo().create(
+            {"name": "Northwind Machinery", "is_company": True}
+        )
+        Picking = self.env["stock.picking"].sudo()
+        domain = [
+            ("picking_type_id", "=", warehouse.out_type_id.id),
+            ("partner_id", "=", customer.id),
+            ("state", "not in", ("done", "cancel")),
+        ]
+        gearbox = self._ref("product_gearbox")
+        for index in range(max(0, OPEN_DELIVERIES - Picking.search_count(domain))):
+            picking = Picking.create(
+                {
+                    "picking_type_id": warehouse.out_type_id.id,
+                    "partner_id": customer.id,
+                    "location_id": warehouse.lot_stock_id.id,
+                    "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+                    "move_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "name": gearbox.display_name,
+                                "product_id": gearbox.id,
+                                "product_uom_qty": 1 + index % 2,
+                                "product_uom": gearbox.uom_id.id,
+                                "location_id": warehouse.lot_stock_id.id,
+                                "location_dest_id": self.env.ref(
+                                    "stock.stock_location_customers"
+                                ).id,
+                            },
+                        )
+                    ],
+                }
+            )
+            picking.action_confirm()
+            picking.action_assign()
+        return Order.search(
+            [("partner_id", "=", acme.id), ("state", "=", "purchase")]
+        ), Picking.search(domain)
+
+    @api.model
+    def issue_credentials(self, receiver_url):
+        """Fresh keys for the demo systems and the endpoints' signing secrets, once.
+
+        Revokes the previous demo keys, points the endpoints at receiver_url and
+        tops up the open orders and deliveries. Administrators only.
+        """
+        if not self.env.user._is_admin():
+            raise AccessError(_("Only an administrator can issue the demo credentials."))
+        self = self.sudo()
+        keys = {}
+        for name in ("client_mes", "client_wms", "client_sup"):
+            client = self._ref(name)
+            client.key_ids._revoke(_("demo restarted"))
+            _key, secret = self.env["mfg.integration.api.key"]._issue(client)
+            keys[client.system_id.code] = secret
+        secrets = {}
+        for name in ("endpoint_mes", "endpoint_wms"):
+            endpoint = self._ref(name)
+            endpoint.write(
+                {
+                    "url": f"{receiver_url.rstrip('/')}/{endpoint.system_id.code}",
+                    "allow_insecure": True,
+                }
+            )
+            if endpoint.state != "active" or endpoint.circuit_state != "closed":
+                endpoint.action_activate()
+            if not endpoint._signing_secrets():
+                endpoint.action_generate_secret()
+            secrets[endpoint.system_id.code] = endpoint._signing_secrets()[0]
+        orders, deliveries = self._top_up()
+        return {
+            "keys": keys,
+            "secrets": secrets,
+            "purchase_orders": orders.filtered(lambda o: o.receipt_status != "full").mapped("name"),
+            "deliveries": deliveries.filtered(lambda p: p.state == "assigned").mapped("name"),
+        }

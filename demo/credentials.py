@@ -1,0 +1,55 @@
+"""Ask the demo plant for fresh API keys and signing secrets; print them as JSON.
+
+    python demo/credentials.py --url http://127.0.0.1:8069 --db mfg_demo \
+        --receiver http://127.0.0.1:8075 > .state/demo-credentials.json
+
+Logs in as the administrator and calls mfg.integration.demo.issue_credentials,
+which revokes the previous demo keys. The output holds secrets: keep it private.
+"""
+
+import argparse
+import json
+import sys
+
+import requests
+
+
+def issue_credentials(url, db, receiver_url, login="admin", password="admin"):
+    session = requests.Session()
+
+    def call(path, params):
+        response = session.post(
+            url.rstrip("/") + path,
+            json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params},
+            timeout=120,
+        )
+        response.raise_for_status()
+        body = response.json()
+        if "error" in body:
+            raise RuntimeError(body["error"]["data"]["message"])
+        return body["result"]
+
+    call("/web/session/authenticate", {"db": db, "login": login, "password": password})
+    return call(
+        "/web/dataset/call_kw",
+        {
+            "model": "mfg.integration.demo",
+            "method": "issue_credentials",
+            "args": [receiver_url],
+            "kwargs": {},
+        },
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default="http://127.0.0.1:8069")
+    parser.add_argument("--db", default="mfg_demo")
+    parser.add_argument("--receiver", default="http://127.0.0.1:8075")
+    args = parser.parse_args(argv)
+    print(json.dumps(issue_credentials(args.url, args.db, args.receiver), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

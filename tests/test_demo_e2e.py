@@ -1,0 +1,161 @@
+"""The demo plant as a newcomer runs it: the simulator plays MES, WMS and the
+supplier portal against a real server; the demo receiver gets the webhooks."""
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from harness import free_port, start_server, stop_server
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "demo"))
+
+from credentials import issue_credentials  # noqa: E402
+from receiver import Receiver, serve  # noqa: E402
+from simulator import Plant  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    db = os.environ.get("MFG_DEMO_DB")
+    if not db:
+        pytest.fail("end-to-end tests run through setup/test, which prepares their database")
+    log_path = tmp_path_factory.mktemp("odoo-demo") / "server.log"
+    process, server = start_server(
+        os.environ["MFG_ODOO_SRC"], os.environ["MFG_E2E_CONF"], db, log_path
+    )
+    port = free_port()
+    credentials_path = tmp_path_factory.mktemp("demo") / "credentials.json"
+    receiver = Receiver(credentials_path, quiet=True)
+    http = serve(port, receiver)
+    credentials = issue_credentials(server.url, db, f"http://127.0.0.1:{port}")
+    credentials_path.write_text(json.dumps(credentials))
+    server.login()
+    yield server, receiver, credentials
+    http.shutdown()
+    stop_server(process)
+
+
+def wait_for(predicate, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_installing_the_demo_twice_created_nothing_twice(demo):
+    server, _receiver, credentials = demo
+    assert (
+        server.call(
+            "mfg.integration.system",
+            "search_count",
+            [("code", "in", ["MES-01", "WMS-01", "SUP-PORTAL"])],
+        )
+        == 3
+    )
+    assert (
+        server.call(
+            "mrp.bom",
+            "search_count",
+            [("product_tmpl_id.default_code", "in", ["GX-100", "PM-200"])],
+        )
+        == 2
+    )
+    clients = server.call("mfg.integration.client", "search_read", [], ["name", "state"])
+    assert sorted(c["state"] for c in clients) == ["approved"] * 3
+    assert set(credentials["keys"]) == {"MES-01", "WMS-01", "SUP-PORTAL"}
+    assert len(credentials["purchase_orders"]) == 10
+    assert len(credentials["deliveries"]) == 15
+
+
+def test_short_scenario_end_to_end(demo):
+    server, receiver, credentials = demo
+    plant = Plant(server.url, credentials, seed=7)
+    plant.short_scenario()
+    outcomes = {(action, status) for action, status, _latency, _problem in plant.results}
+    assert all(status < 300 for _action, status in outcomes), plant.results
+    assert len(plant.results) == 13
+
+    call = server.call
+    # the asynchronous batches are applied by the job runner
+    assert wait_for(
+        lambda: call(
+            "mfg.integration.api.request",
+            "search_count",
+            [("state", "in", ["queued", "processing"])],
+        )
+        == 0
+    )
+    requests_ = call(
+        "mfg.integration.api.request", "search_read", [], ["state", "done_count", "failed_count"]
+    )
+    assert sorted((r["state"], r["done_count"], r["failed_count"]) for r in requests_) == [
+        ("done", 1, 0),
+        ("partial", 1, 1),
+    ]
+    # every inbound message was applied once
+    orders = call(
+        "mrp.production",
+        "search_read",
+        [("origin", "like", f"MES-01:SIM-{plant.run}")],
+        ["state", "qty_produced"],
+    )
+    assert sorted((o["state"], o["qty_produced"]) for o in orders) == [
+        ("done", 3.0),
+        ("done", 10.0),
+    ]
+    receipts = call(
+        "stock.picking",
+        "search_count",
+        [("picking_type_code", "=", "incoming"), ("state", "=", "done")],
+    )
+    assert receipts == 1
+    shipped = call(
+        "stock.picking",
+        "search_read",
+        [("picking_type_code", "=", "outgoing"), ("state", "=", "done")],
+        ["mfg_tracking_ref"],
+    )
+    assert len(shipped) == 1 and shipped[0]["mfg_tracking_ref"].startswith("1Z")
+    # the expected exceptions are open, once each, and nothing else
+    exceptions = call(
+        "mfg.integration.exception", "search_read", [], ["category", "state", "occurrence_count"]
+    )
+    assert sorted((e["category"], e["state"], e["occurrence_count"]) for e in exceptions) == [
+        ("production_variance", "new", 1),
+        ("quality_hold", "new", 1),
+        ("unmapped_code", "new", 1),
+    ]
+    # every event reaches its endpoints once, signed
+    Delivery = "mfg.integration.webhook.delivery"
+    assert wait_for(
+        lambda: call(Delivery, "search_count", [("state", "in", ["pending", "retrying"])]) == 0
+    )
+    deliveries = call(Delivery, "search_read", [], ["state", "endpoint_id", "event_id"])
+    assert deliveries and {d["state"] for d in deliveries} == {"delivered"}
+    assert receiver.rejected == 0
+    ids = [(event["system"], event["webhook_id"]) for event in receiver.events]
+    assert len(ids) == len(set(ids)) == len(deliveries), "once per endpoint, nothing twice"
+    by_system = {}
+    for event in receiver.events:
+        by_system.setdefault(event["system"], set()).add(event["type"])
+    assert {
+        "mrp.production.confirmed.v1",
+        "mrp.production.done.v1",
+        "mrp.production.variance.v1",
+        "stock.lot.held.v1",
+        "stock.lot.released.v1",
+    } <= by_system["MES-01"]
+    assert {"stock.shipment.validated.v1", "stock.receipt.validated.v1"} <= by_system["WMS-01"]
+    # the receiver's own ids: the MES reads its order ids back in the events
+    confirmed = [
+        e
+        for e in receiver.events
+        if e["type"] == "mrp.production.confirmed.v1" and e["system"] == "MES-01"
+    ]
+    assert any(f"SIM-{plant.run}" in str(e["data"]) for e in confirmed)
