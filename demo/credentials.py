@@ -5,11 +5,17 @@
 
 Logs in as the administrator and calls mfg.integration.demo.issue_credentials,
 which revokes the previous demo keys. The output holds secrets: keep it private.
+Read one value back, URL-quoted (for curl):
+
+    python demo/credentials.py --get keys/MES-01
+    python demo/credentials.py --get deliveries/0      # WH%2FOUT%2F00001
 """
 
 import argparse
 import json
 import sys
+from pathlib import Path
+from urllib.parse import quote
 
 import requests
 
@@ -46,7 +52,15 @@ def main(argv=None):
     parser.add_argument("--url", default="http://127.0.0.1:8069")
     parser.add_argument("--db", default="mfg_demo")
     parser.add_argument("--receiver", default="http://127.0.0.1:8075")
+    parser.add_argument("--get", metavar="PATH", help="print one value of the credentials file")
+    parser.add_argument("--file", default=".state/demo-credentials.json")
     args = parser.parse_args(argv)
+    if args.get:
+        value = json.loads(Path(args.file).read_text())
+        for part in args.get.split("/"):
+            value = value[int(part)] if isinstance(value, list) else value[part]
+        print(quote(str(value), safe=""))
+        return 0
     print(json.dumps(issue_credentials(args.url, args.db, args.receiver), indent=2))
     return 0
 

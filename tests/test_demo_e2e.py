@@ -79,7 +79,7 @@ def test_short_scenario_end_to_end(demo):
     plant.short_scenario()
     outcomes = {(action, status) for action, status, _latency, _problem in plant.results}
     assert all(status < 300 for _action, status in outcomes), plant.results
-    assert len(plant.results) == 13
+    assert len(plant.results) == 12
 
     call = server.call
     # the asynchronous batches are applied by the job runner
