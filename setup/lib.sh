@@ -189,6 +189,12 @@ suite_addons() {
     (IFS=,; echo "${names[*]}")
 }
 
+# installed_addons DB A,B,C: those of A,B,C installed in DB, comma-separated
+installed_addons() {
+    local names="'${2//,/\',\'}'"
+    psql -d "$1" -Atqc "select name from ir_module_module where state = 'installed' and name in ($names) order by name" | paste -sd,
+}
+
 # write_config FILE HTTP_PORT SERVER_WIDE_MODULES [extra option lines...]
 write_config() {
     local file="$1" port="$2" wide="$3"; shift 3

@@ -66,6 +66,20 @@ def test_installing_the_demo_twice_created_nothing_twice(demo):
         )
         == 2
     )
+    assert (
+        server.call(
+            "mrp.bom.line", "search_count", [("bom_id.product_tmpl_id.default_code", "=", "GX-100")]
+        )
+        == 3
+    )
+    assert (
+        server.call(
+            "mfg.integration.value.map.line",
+            "search_count",
+            [("map_id.system_id.code", "=", "MES-01"), ("domain", "=", "uom")],
+        )
+        == 2
+    )
     clients = server.call("mfg.integration.client", "search_read", [], ["name", "state"])
     assert sorted(c["state"] for c in clients) == ["approved"] * 3
     assert set(credentials["keys"]) == {"MES-01", "WMS-01", "SUP-PORTAL"}
