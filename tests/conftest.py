@@ -4,10 +4,18 @@ The server runs in its own process with HTTP workers and the queue_job runner,
 on free ports, against a copy of the test database made by `setup/test`.
 """
 
+import json
 import os
+import sys
+from pathlib import Path
 
 import pytest
-from harness import start_server, stop_server
+from harness import free_port, start_server, stop_server
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "demo"))
+
+from credentials import issue_credentials
+from receiver import Receiver, serve
 
 
 @pytest.fixture(scope="session")
@@ -23,4 +31,26 @@ def odoo_server(tmp_path_factory):
     except RuntimeError as error:
         pytest.fail(str(error))
     yield server
+    stop_server(process)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """A server on a fresh database with the demo plant, and the demo receiver."""
+    db = os.environ.get("MFG_DEMO_DB")
+    if not db:
+        pytest.fail("end-to-end tests run through setup/test, which prepares their database")
+    log_path = tmp_path_factory.mktemp("odoo-demo") / "server.log"
+    process, server = start_server(
+        os.environ["MFG_ODOO_SRC"], os.environ["MFG_E2E_CONF"], db, log_path
+    )
+    port = free_port()
+    credentials_path = tmp_path_factory.mktemp("demo") / "credentials.json"
+    receiver = Receiver(credentials_path, quiet=True)
+    http = serve(port, receiver)
+    credentials = issue_credentials(server.url, db, f"http://127.0.0.1:{port}")
+    credentials_path.write_text(json.dumps(credentials))
+    server.login()
+    yield server, receiver, credentials
+    http.shutdown()
     stop_server(process)

@@ -1,42 +1,9 @@
 """The demo plant as a newcomer runs it: the simulator plays MES, WMS and the
 supplier portal against a real server; the demo receiver gets the webhooks."""
 
-import json
-import os
-import sys
 import time
-from pathlib import Path
 
-import pytest
-from harness import free_port, start_server, stop_server
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "demo"))
-
-from credentials import issue_credentials  # noqa: E402
-from receiver import Receiver, serve  # noqa: E402
-from simulator import Plant  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    db = os.environ.get("MFG_DEMO_DB")
-    if not db:
-        pytest.fail("end-to-end tests run through setup/test, which prepares their database")
-    log_path = tmp_path_factory.mktemp("odoo-demo") / "server.log"
-    process, server = start_server(
-        os.environ["MFG_ODOO_SRC"], os.environ["MFG_E2E_CONF"], db, log_path
-    )
-    port = free_port()
-    credentials_path = tmp_path_factory.mktemp("demo") / "credentials.json"
-    receiver = Receiver(credentials_path, quiet=True)
-    http = serve(port, receiver)
-    credentials = issue_credentials(server.url, db, f"http://127.0.0.1:{port}")
-    credentials_path.write_text(json.dumps(credentials))
-    server.login()
-    yield server, receiver, credentials
-    http.shutdown()
-    stop_server(process)
+from simulator import Plant
 
 
 def wait_for(predicate, timeout=120):

@@ -64,7 +64,7 @@ class MfgIntegrationApiController(http.Controller):
         )
 
     @http.route(
-        f"{API_PREFIX}/<path:subpath>",
+        f"{API_PREFIX}/<mfgpath:subpath>",
         type="http",
         auth="none",
         methods=["GET", "POST", "PUT", "PATCH", "DELETE"],

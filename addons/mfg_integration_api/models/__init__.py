@@ -4,3 +4,4 @@ from . import idempotency
 from . import api_request
 from . import openapi
 from . import res_config_settings
+from . import ir_http

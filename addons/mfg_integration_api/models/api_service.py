@@ -140,6 +140,7 @@ class MfgIntegrationApi(models.AbstractModel):
         state["route"] = route
         body = self._parse_body(request, route)
         state["body"] = body
+        self._reject_nul({"path": request.path, "query": request.query, "body": body})
         auth = self._authenticate(request, route)
         client = auth.client.sudo()
         state["client"] = client
@@ -226,6 +227,31 @@ class MfgIntegrationApi(models.AbstractModel):
             raise ApiProblem("forbidden", str(error.args[0])) from error
         except (UserError, ValidationError) as error:
             raise ApiProblem("business-rule", str(error.args[0])) from error
+
+    def _reject_nul(self, parts):
+        """PostgreSQL text cannot hold NUL characters: refuse them up front (422)."""
+        errors = []
+
+        def walk(value, pointer):
+            if isinstance(value, str):
+                if "\x00" in value:
+                    errors.append({"pointer": pointer or "/", "detail": "contains a NUL character"})
+            elif isinstance(value, dict):
+                for key, item in value.items():
+                    walk(key, pointer)
+                    walk(item, f"{pointer}/{key}")
+            elif isinstance(value, list):
+                for index, item in enumerate(value):
+                    walk(item, f"{pointer}/{index}")
+
+        for name, value in parts.items():
+            walk(value, "" if name == "body" else f"#{name}")
+        if errors:
+            raise ApiProblem(
+                "validation-error",
+                "Text may not contain NUL (U+0000) characters.",
+                errors=errors[:20],
+            )
 
     def _parse_body(self, request, route):
         if request.method in ("GET", "DELETE", "HEAD"):

@@ -116,7 +116,11 @@ class MfgIntegrationMessageLog(models.Model):
                 values[key] = self._serialize(values[key], max_bytes)
         if record:
             values.update(res_model=record._name, res_id=record.id)
-        return values
+        # PostgreSQL text cannot hold NUL: a hostile sender must not break the log
+        return {
+            key: value.replace("\x00", "\\u0000") if isinstance(value, str) else value
+            for key, value in values.items()
+        }
 
     @api.model
     def _log_exchange(self, values, record=None, independent=False):

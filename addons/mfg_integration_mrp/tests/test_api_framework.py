@@ -236,3 +236,17 @@ class TestApiFramework(ApiCase):
         self.assertProblem(result, 503, "overloaded")
         self.assertEqual(response.headers["Retry-After"], "30")
         self.assertEqual(self.counts(), before)
+
+    def test_nul_characters_are_refused_and_logged(self):
+        result = self.api(
+            "POST", "/production-orders", {"id": "PLN\u0000", "product": "FG-100", "quantity": 1}
+        )
+        self.assertProblem(result, 422, "validation-error")
+        self.assertEqual(
+            result[1]["errors"], [{"pointer": "/id", "detail": "contains a NUL character"}]
+        )
+        self.assertProblem(self.api("GET", "/production-orders/A%00B"), 422, "validation-error")
+        log = self.env["mfg.integration.message.log"].search([], order="id desc", limit=1)
+        self.assertEqual((log.http_status, log.status), (422, "rejected"))
+        # werkzeug's own path converter stops at a newline; ours answers in JSON too
+        self.assertProblem(self.api("GET", "/production-orders/A%0AB"), 404, "not-found")
