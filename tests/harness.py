@@ -4,6 +4,7 @@ Used by the end-to-end tests and the benchmarks.
 """
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -88,6 +89,8 @@ def start_server(odoo_src, conf, db, log_path, extra_args=()):
             ],
             stdout=log_file,
             stderr=subprocess.STDOUT,
+            # its own process group: a crash test can kill the server and its workers
+            start_new_session=True,
         )
     server = OdooServer(f"http://127.0.0.1:{http_port}", db, log_path)
     server.process = process
@@ -104,9 +107,36 @@ def start_server(odoo_src, conf, db, log_path, extra_args=()):
         time.sleep(0.5)
 
 
+def kill_server(process):
+    """SIGKILL the server and every worker, as a crash or the OOM killer would."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
 def stop_server(process):
     process.terminate()
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+def odoo_shell(odoo_src, conf, db, script):
+    """Run Python in `odoo-bin shell` against db (it commits what the script commits)."""
+    subprocess.run(
+        [
+            sys.executable,
+            os.path.join(odoo_src, "odoo-bin"),
+            "shell",
+            "-c",
+            conf,
+            "-d",
+            db,
+            "--no-http",
+            "--log-level=warn",
+        ],
+        input=script,
+        text=True,
+        check=True,
+        capture_output=True,
+    )

@@ -16,6 +16,9 @@ from odoo.tools.safe_eval import safe_eval
 from .. import crypto
 from .delivery import BATCH_SIZE, DRAIN_SECONDS
 
+# namespace of the PostgreSQL advisory locks that say "a drain of endpoint <id> runs"
+DRAIN_LOCK_CLASS = 0x6D666777
+
 DEFAULT_SCHEDULE = "5,300,1800,7200,18000,36000,36000"
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -358,9 +361,30 @@ class MfgIntegrationWebhookEndpointDrain(models.Model):
             ),
         )
 
+    def _drain_lock(self):
+        """Take the session-level lock of this endpoint's drain; False if it is held.
+
+        The lock outlives the drain's commits and dies with its connection, so a
+        drain whose worker was killed leaves it free: that is how the watchdog tells
+        a dead drain from a running one.
+        """
+        self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", (DRAIN_LOCK_CLASS, self.id))
+        return self.env.cr.fetchone()[0]
+
+    def _drain_unlock(self):
+        self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", (DRAIN_LOCK_CLASS, self.id))
+
     def _drain(self):
         """Send what is ready; return a summary for the job's result."""
         self.ensure_one()
+        if not self._drain_lock():
+            return "another drain of this endpoint is running"
+        try:
+            return self._drain_locked()
+        finally:
+            self._drain_unlock()
+
+    def _drain_locked(self):
         endpoint = self.sudo()
         if endpoint.state != "active":
             return f"endpoint {endpoint.state}: nothing sent"
@@ -431,25 +455,37 @@ class MfgIntegrationWebhookEndpointDrain(models.Model):
         self._schedule_drain(eta=eta if eta > fields.Datetime.now() else None)
 
     @api.model
-    def _cron_watchdog(self, stuck_minutes=10):
+    def _cron_watchdog(self, stale_seconds=30):
         """Requeue drain jobs whose worker died, and wake endpoints with due deliveries.
 
-        queue_job 18.0.1.6 leaves a job 'started' for ever when its worker dies;
-        a drain is safe to run twice (rows are locked and state-checked).
+        queue_job 18.0.1.6 leaves a job 'started' (or 'enqueued') for ever when its
+        worker dies. A drain job is dead when nobody holds its endpoint's drain lock;
+        requeueing it is safe, as a drain runs at most once at a time per endpoint.
         """
-        limit = fields.Datetime.now() - timedelta(minutes=stuck_minutes)
-        stuck = (
+        limit = fields.Datetime.now() - timedelta(seconds=stale_seconds)
+        candidates = (
             self.env["queue.job"]
             .sudo()
             .search(
                 [
-                    ("state", "=", "started"),
                     ("model_name", "=", self._name),
                     ("method_name", "=", "_drain"),
+                    "|",
+                    "&",
+                    ("state", "=", "started"),
                     ("date_started", "<", limit),
+                    "&",
+                    ("state", "=", "enqueued"),
+                    ("date_enqueued", "<", limit),
                 ]
             )
         )
+        stuck = candidates.browse()
+        for job in candidates:
+            endpoint = self.browse(job.records.ids[:1])
+            if endpoint and endpoint._drain_lock():
+                endpoint._drain_unlock()
+                stuck |= job
         stuck.requeue()
         Delivery = self.env["mfg.integration.webhook.delivery"]
         due = Delivery.sudo()._read_group(
