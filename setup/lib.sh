@@ -201,7 +201,7 @@ write_config() {
     local site; site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
     {
         echo "[options]"
-        echo "addons_path = $SUITE_ADDONS_DIR,$ODOO_SRC/addons,$site/odoo/addons"
+        echo "addons_path = ${EXTRA_ADDONS_PATH:+$EXTRA_ADDONS_PATH,}$SUITE_ADDONS_DIR,$ODOO_SRC/addons,$site/odoo/addons"
         echo "db_host = $PGHOST"
         echo "db_port = $PGPORT"
         echo "db_user = $PGUSER"

@@ -118,9 +118,18 @@ class MfgIntegrationEvent(models.Model):
         ):
             return self.browse()
         subject = subject or f"{record._name}/{record.id}"
+        # one counter row per subject: two transactions that emit for one subject
+        # conflict on it, and the later one is retried (serialization failure)
+        # instead of reusing the number the earlier one took
         self.env.cr.execute(
-            "SELECT COALESCE(MAX(sequence), 0) + 1 FROM mfg_integration_event WHERE subject = %s",
-            [subject],
+            """
+            INSERT INTO mfg_integration_event_subject AS counter (subject, last_sequence)
+            VALUES (%s, COALESCE(
+                (SELECT MAX(sequence) FROM mfg_integration_event WHERE subject = %s), 0) + 1)
+            ON CONFLICT (subject) DO UPDATE SET last_sequence = counter.last_sequence + 1
+            RETURNING last_sequence
+            """,
+            [subject, subject],
         )
         sequence = self.env.cr.fetchone()[0]
         context = self.env.context
@@ -143,6 +152,16 @@ class MfgIntegrationEvent(models.Model):
         )
         self._on_events_emitted(event)
         return event
+
+    def init(self):
+        self.env.cr.execute(
+            """
+            CREATE TABLE IF NOT EXISTS mfg_integration_event_subject (
+                subject varchar PRIMARY KEY,
+                last_sequence integer NOT NULL
+            )
+            """
+        )
 
     @api.model
     def _on_events_emitted(self, events):

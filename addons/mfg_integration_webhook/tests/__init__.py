@@ -1,1 +1,2 @@
 from . import test_delivery
+from . import test_outbox_concurrency

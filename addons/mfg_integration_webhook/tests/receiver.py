@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -21,7 +22,9 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 headers = {key.lower(): value for key, value in self.headers.items()}
-                receiver.requests.append({"headers": headers, "body": body})
+                receiver.requests.append(
+                    {"headers": headers, "body": body, "received_at": time.time()}
+                )
                 status, extra = receiver.respond(receiver, headers, body)
                 self.send_response(status)
                 for key, value in extra.items():

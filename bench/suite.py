@@ -1,0 +1,607 @@
+"""The suite's benchmarks: each measure against a baseline taken in the same run,
+on the same server, printed as one table.
+
+    bench/run            # full run
+    bench/run --quick    # small sizes, under a minute or two: proves the benchmark works
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE.parent / "demo"))
+sys.path.insert(0, str(HERE))
+
+from credentials import issue_credentials  # noqa: E402
+from harness import odoo_shell, start_server, stop_server  # noqa: E402
+
+API = "/api/mfg/v1"
+THREADS = 4
+WEBHOOK_ADDON = HERE.parent / "addons" / "mfg_integration_webhook"
+
+
+def load(name, path):
+    """A module of the addon by file, without loading the addon into Odoo."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+sign = load("webhook_crypto", os.path.join(WEBHOOK_ADDON, "crypto.py")).sign
+Receiver = load("webhook_receiver", os.path.join(WEBHOOK_ADDON, "tests", "receiver.py")).Receiver
+
+
+sign = load("webhook_crypto", WEBHOOK_ADDON / "crypto.py").sign
+Receiver = load("webhook_receiver", WEBHOOK_ADDON / "tests" / "receiver.py").Receiver
+
+
+def plain_loop(url, count, secret):
+    """The practical ceiling: sign and POST in a loop over one kept-alive connection."""
+    session = requests.Session()
+    started = time.perf_counter()
+    for index in range(count):
+        event_id = f"evt_{secrets.token_hex(16)}"
+        body = json.dumps(
+            {
+                "specversion": "1.0",
+                "id": event_id,
+                "type": "mfg.integration.test.v1",
+                "source": "/bench",
+                "subject": f"bench/{index}",
+                "data": {"endpoint": "bench", "message": f"benchmark event {index}"},
+            },
+            separators=(",", ":"),
+        ).encode()
+        timestamp = str(int(time.time()))
+        session.post(
+            url,
+            data=body,
+            timeout=10,
+            headers={
+                "Content-Type": "application/json",
+                "webhook-id": event_id,
+                "webhook-timestamp": timestamp,
+                "webhook-signature": sign(secret, event_id, timestamp, body),
+            },
+        )
+    return count / (time.perf_counter() - started)
+
+
+# ----------------------------------------------------------------------
+# helpers
+# ----------------------------------------------------------------------
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def run_parallel(calls, threads=THREADS):
+    """Run callables from `threads` threads; (operations per second, latencies in ms)."""
+    latencies, errors, lock = [], [], threading.Lock()
+    chunks = [calls[i::threads] for i in range(threads)]
+
+    def worker(chunk):
+        for call in chunk:
+            started = time.perf_counter()
+            try:
+                call()
+            except Exception as error:
+                with lock:
+                    errors.append(repr(error))
+                continue
+            with lock:
+                latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    pool = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(f"{len(errors)} calls failed, first: {errors[0]}")
+    return len(calls) / elapsed, latencies
+
+
+def peak_memory_mb(process):
+    """Highest resident memory (VmHWM) of any process of the server's group."""
+    peak = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+            if os.getpgid(int(status.parent.name)) != process.pid:
+                continue
+        except (OSError, ProcessLookupError):
+            continue
+        for line in text.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]) // 1024)
+    return peak
+
+
+class JsonRpc:
+    """Odoo's own external API: /jsonrpc execute_kw, as integrators use it."""
+
+    def __init__(self, url, db, login="admin", password="admin"):
+        self.url, self.db, self.password = url + "/jsonrpc", db, password
+        self.local = threading.local()
+        self.uid = self._call("common", "login", db, login, password)
+
+    def _call(self, service, method, *args):
+        session = getattr(self.local, "session", None) or requests.Session()
+        self.local.session = session
+        response = session.post(
+            self.url,
+            json={
+                "jsonrpc": "2.0",
+                "method": "call",
+                "params": {"service": service, "method": method, "args": args},
+            },
+            timeout=120,
+        )
+        body = response.json()
+        if "error" in body:
+            raise RuntimeError(body["error"]["data"]["message"])
+        return body.get("result")
+
+    def execute(self, model, method, *args, **kwargs):
+        return self._call(
+            "object",
+            "execute_kw",
+            self.db,
+            self.uid,
+            self.password,
+            model,
+            method,
+            list(args),
+            kwargs,
+        )
+
+
+class Rest:
+    def __init__(self, url, key):
+        self.url, self.key = url + API, key
+        self.local = threading.local()
+
+    def call(self, method, path, body=None, **headers):
+        session = getattr(self.local, "session", None) or requests.Session()
+        self.local.session = session
+        response = session.request(
+            method,
+            self.url + path,
+            json=body,
+            timeout=120,
+            headers={"Authorization": f"Bearer {self.key}", **headers},
+        )
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
+        return response
+
+
+# ----------------------------------------------------------------------
+# measures
+# ----------------------------------------------------------------------
+def prepare(server, rpc):
+    """An untracked product with a BoM, known to MES-01 as BENCH-1; the demo's
+    endpoints paused, two endpoints of the benchmark's own (no history, paused)."""
+    Endpoint = "mfg.integration.webhook.endpoint"
+    rpc.execute(Endpoint, "write", rpc.execute(Endpoint, "search", []), {"state": "paused"})
+    for name in ("Bench A", "Bench B"):
+        endpoint = rpc.execute(
+            Endpoint,
+            "create",
+            {
+                "name": name,
+                "url": "http://127.0.0.1:9/",
+                "allow_insecure": True,
+                "event_types": "mfg.integration.test.v1",
+                "state": "paused",
+            },
+        )
+        server.login()
+        server.call(Endpoint, "action_generate_secret", [endpoint])
+    product = rpc.execute("product.product", "create", {"name": "Bench valve", "is_storable": True})
+    template = rpc.execute("product.product", "read", [product], ["product_tmpl_id"])[0][
+        "product_tmpl_id"
+    ][0]
+    housing = rpc.execute("product.product", "search", [("default_code", "=", "HSG-10")])[0]
+    rpc.execute(
+        "mrp.bom",
+        "create",
+        {
+            "product_tmpl_id": template,
+            "bom_line_ids": [(0, 0, {"product_id": housing, "product_qty": 1})],
+        },
+    )
+    system = rpc.execute("mfg.integration.system", "search", [("code", "=", "MES-01")])[0]
+    product_type = rpc.execute("mfg.integration.object.type", "search", [("code", "=", "product")])[
+        0
+    ]
+    rpc.execute(
+        "mfg.integration.xref",
+        "create",
+        {
+            "system_id": system,
+            "object_type_id": product_type,
+            "external_id": "BENCH-1",
+            "res_id": product,
+        },
+    )
+    stock = rpc.execute("stock.location", "search", [("complete_name", "=", "WH/Stock")])[0]
+    quant = rpc.execute(
+        "stock.quant",
+        "create",
+        {"product_id": housing, "location_id": stock, "inventory_quantity": 100000},
+    )
+    rpc.execute("stock.quant", "action_apply_inventory", [quant])
+    return product
+
+
+def measure_inbound(rest, rpc, product, count):
+    """A production confirmation: our route against execute_kw with known ids."""
+    run = str(int(time.time()))
+    ids = [f"B{run}-{n}" for n in range(count)]
+    for order_id in ids:
+        rest.call(
+            "POST",
+            "/production-orders",
+            {"id": order_id, "product": "BENCH-1", "quantity": 2, "unit": "EA"},
+        )
+    odoo_ids = []
+    for _n in range(count):
+        production = rpc.execute(
+            "mrp.production", "create", {"product_id": product, "product_qty": 2}
+        )
+        rpc.execute("mrp.production", "action_confirm", [production])
+        odoo_ids.append(production)
+    rest_rate, rest_lat = run_parallel(
+        [
+            (
+                lambda o=o: rest.call(
+                    "POST",
+                    f"/production-orders/{o}/confirmations",
+                    {"produced_quantity": 2, "final": True},
+                )
+            )
+            for o in ids
+        ]
+    )
+    rpc_rate, rpc_lat = run_parallel(
+        [(lambda p=p: rpc.execute("mrp.production", "button_mark_done", [p])) for p in odoo_ids]
+    )
+    done = rpc.execute(
+        "mrp.production", "search_count", [("id", "in", odoo_ids), ("state", "=", "done")]
+    )
+    done += rpc.execute(
+        "mrp.production",
+        "search_count",
+        [("origin", "like", f"MES-01:B{run}-"), ("state", "=", "done")],
+    )
+    assert done == 2 * count, f"{done} of {2 * count} orders done"
+    return rest_rate, rest_lat, rpc_rate, rpc_lat
+
+
+def measure_overhead(url, rest, count):
+    bare = requests.Session()
+    local = threading.local()
+
+    def framework(n):
+        session = getattr(local, "s", None) or requests.Session()
+        local.s = session
+        response = session.post(
+            url + API + "/bench/echo",
+            json={"n": n},
+            timeout=60,
+            headers={
+                "Authorization": f"Bearer {rest.key}",
+                "Idempotency-Key": f"echo-{time.time_ns()}-{n}",
+            },
+        )
+        assert response.status_code == 200, response.text
+
+    def plain(n):
+        session = getattr(local, "b", None) or requests.Session()
+        local.b = session
+        response = session.post(url + "/bench/bare/echo", json={"n": n}, timeout=60)
+        assert response.status_code == 200, response.text
+
+    bare.close()
+    for n in range(20):  # warm both paths
+        framework(n)
+        plain(n)
+    fw_rate, fw_lat = run_parallel([(lambda n=n: framework(n)) for n in range(count)])
+    bare_rate, bare_lat = run_parallel([(lambda n=n: plain(n)) for n in range(count)])
+    return fw_rate, fw_lat, bare_rate, bare_lat
+
+
+MAPPING_SCRIPT = """
+import json, time
+Mapping = env["mfg.integration.mapping"]
+system = env["mfg.integration.system"].search([("code", "=", "MES-01")])
+codes = ["FG-GX100", "FG-PM200", "RM-HSG10", "RM-SHF20", "RM-STL50"]
+units = ["EA", "KGM"]
+def run(n, clear):
+    started = time.perf_counter()
+    for i in range(n):
+        if clear:
+            Mapping._mapping_cache().clear()
+        Mapping.resolve_record(system, "product", codes[i % len(codes)])
+        Mapping.map_inbound(system, "uom", units[i % len(units)])
+    return 2 * n / (time.perf_counter() - started)
+run(50, False)
+print("MAPPING " + json.dumps({"cached": run({n}, False), "uncached": run({n} // 5, True)}))
+"""
+
+
+def measure_mapping(args, count):
+    result = subprocess.run(
+        [
+            sys.executable,
+            os.path.join(args.odoo_src, "odoo-bin"),
+            "shell",
+            "-c",
+            args.conf1,
+            "-d",
+            args.db,
+            "--no-http",
+            "--log-level=warn",
+        ],
+        input=MAPPING_SCRIPT.replace("{n}", str(count)),
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    line = next(line for line in result.stdout.splitlines() if line.startswith("MAPPING "))
+    return json.loads(line[len("MAPPING ") :])
+
+
+EMIT_SCRIPT = """
+import time
+Event = env["mfg.integration.event"]
+subject = env["mfg.integration.webhook.endpoint"].search([("name", "=", "Bench A")])
+for batch in range({batches}):
+    emitted_at = time.time()
+    for index in range(10):
+        Event._emit("mfg.integration.test.v1", subject, {{"emitted_at": emitted_at}},
+                    subject="bench/%s/%s" % (batch, index))
+    env.cr.commit()
+"""
+
+
+def measure_outbound(server, args, receiver, events, conf):
+    """Two runs: commit-to-receipt latency while events are committed 10 at a time
+    (endpoints active); then throughput, draining a backlog of the same size."""
+    server.login()
+    Endpoint = "mfg.integration.webhook.endpoint"
+    endpoints = server.call(Endpoint, "search", [("name", "in", ["Bench A", "Bench B"])])
+    server.call(Endpoint, "write", endpoints, {"url": receiver.url})
+    expected = events * len(endpoints)
+
+    def bench_requests():
+        return [r for r in list(receiver.requests) if b"emitted_at" in r["body"]]
+
+    def wait_all():
+        deadline = time.monotonic() + 600
+        while len(bench_requests()) < expected and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return bench_requests()
+
+    receiver.requests.clear()
+    server.call(Endpoint, "action_activate", endpoints)
+    odoo_shell(args.odoo_src, conf, args.db, EMIT_SCRIPT.format(batches=events // 10))
+    received = wait_all()
+    latencies = [
+        (request["received_at"] - json.loads(request["body"])["data"]["emitted_at"]) * 1000
+        for request in received
+    ]
+    # throughput: the same number of events waiting, then the endpoints activated
+    server.call(Endpoint, "write", endpoints, {"state": "paused"})
+    receiver.requests.clear()
+    odoo_shell(args.odoo_src, conf, args.db, EMIT_SCRIPT.format(batches=events // 10))
+    started = time.time()
+    server.call(Endpoint, "action_activate", endpoints)
+    drained = wait_all()
+    span = max(r["received_at"] for r in drained) - started
+    return len(drained) / span, latencies, min(len(received), len(drained)), expected
+
+
+def measure_batch(rest, rpc, count):
+    """Inventory counts: one asynchronous request against execute_kw per count."""
+    movements = [
+        {
+            "type": "count",
+            "product": "HSG10",
+            "quantity": 1000 + n,
+            "unit": "PCE",
+            "location": "A-01-01",
+        }
+        for n in range(count)
+    ]
+    started = time.perf_counter()
+    location = rest.call("POST", "/inventory/movements", {"movements": movements}).headers[
+        "Location"
+    ]
+    while True:
+        status = rest.call("GET", location.removeprefix(API)).json()
+        if status["status"] not in ("queued", "processing"):
+            break
+        time.sleep(0.2)
+    rest_seconds = time.perf_counter() - started
+    assert status["status"] == "done", status
+    housing = rpc.execute("product.product", "search", [("default_code", "=", "HSG-10")])[0]
+    stock = rpc.execute("stock.location", "search", [("complete_name", "=", "WH/Stock")])[0]
+
+    def count_once(n):
+        quant = rpc.execute(
+            "stock.quant",
+            "create",
+            {"product_id": housing, "location_id": stock, "inventory_quantity": 2000 + n},
+        )
+        rpc.execute("stock.quant", "action_apply_inventory", [quant])
+
+    started = time.perf_counter()
+    run_parallel([(lambda n=n: count_once(n)) for n in range(count)])
+    rpc_seconds = time.perf_counter() - started
+    return rest_seconds, rpc_seconds
+
+
+# ----------------------------------------------------------------------
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--odoo-src", required=True)
+    parser.add_argument("--conf1", required=True, help="server config with one job slot")
+    parser.add_argument("--conf2", required=True, help="server config with two job slots")
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    sizes = (
+        {"inbound": 30, "overhead": 200, "mapping": 2000, "events": 200, "batch": 50}
+        if args.quick
+        else {"inbound": 200, "overhead": 2000, "mapping": 20000, "events": 1500, "batch": 500}
+    )
+    rows = []
+    logs = Path(tempfile.mkdtemp())
+    receiver = Receiver()
+    process, server = start_server(args.odoo_src, args.conf1, args.db, logs / "odoo-1.log")
+    try:
+        credentials = issue_credentials(server.url, args.db, "http://127.0.0.1:9")
+        rpc = JsonRpc(server.url, args.db)
+        product = prepare(server, rpc)
+        mes = Rest(server.url, credentials["keys"]["MES-01"])
+        wms = Rest(server.url, credentials["keys"]["WMS-01"])
+
+        rest_rate, rest_lat, rpc_rate, rpc_lat = measure_inbound(
+            mes, rpc, product, sizes["inbound"]
+        )
+        rows.append(("Inbound: production confirmation, 4 clients", "", "", ""))
+        rows.append(
+            (
+                "  REST route (req/s, p50 ms, p99 ms)",
+                f"{rest_rate:.1f}",
+                f"{statistics.median(rest_lat):.0f}",
+                f"{percentile(rest_lat, .99):.0f}",
+            )
+        )
+        rows.append(
+            (
+                "  JSON-RPC execute_kw, known ids",
+                f"{rpc_rate:.1f}",
+                f"{statistics.median(rpc_lat):.0f}",
+                f"{percentile(rpc_lat, .99):.0f}",
+            )
+        )
+        rows.append(
+            (
+                "  ratio REST / JSON-RPC, target >= 1.5",
+                f"{rest_rate / rpc_rate:.2f}",
+                verdict(rest_rate / rpc_rate >= 1.5),
+                "",
+            )
+        )
+
+        fw_rate, fw_lat, bare_rate, bare_lat = measure_overhead(server.url, mes, sizes["overhead"])
+        overhead = statistics.median(fw_lat) / statistics.median(bare_lat) - 1
+        rows.append(("Framework overhead: trivial action, 4 clients", "", "", ""))
+        rows.append(
+            (
+                "  our route: key, scope, rate limit, schema, idempotency, log",
+                f"{fw_rate:.1f}",
+                f"{statistics.median(fw_lat):.1f}",
+                f"{percentile(fw_lat, .99):.1f}",
+            )
+        )
+        rows.append(
+            (
+                "  bare Odoo controller, same JSON",
+                f"{bare_rate:.1f}",
+                f"{statistics.median(bare_lat):.1f}",
+                f"{percentile(bare_lat, .99):.1f}",
+            )
+        )
+        rows.append(
+            (
+                "  overhead on p50 latency, target <= 20%",
+                f"{overhead:.0%}",
+                verdict(overhead <= 0.2),
+                "",
+            )
+        )
+
+        rest_seconds, rpc_seconds = measure_batch(wms, rpc, sizes["batch"])
+        rows.append(
+            (f"Batch: {sizes['batch']} inventory counts, seconds to all applied", "", "", "")
+        )
+        rows.append(("  one asynchronous request (queue_job)", f"{rest_seconds:.1f}", "", ""))
+        rows.append(("  JSON-RPC, 2 calls a count, 4 clients", f"{rpc_seconds:.1f}", "", ""))
+        rows.append(("  speed-up", f"{rpc_seconds / rest_seconds:.2f}", "", ""))
+        rows.append(("  peak memory of an Odoo process (MB)", f"{peak_memory_mb(process)}", "", ""))
+    finally:
+        stop_server(process)
+
+    mapping = measure_mapping(args, sizes["mapping"])
+    ratio = mapping["cached"] / mapping["uncached"]
+    rows.append(("Mapping: resolutions per second", "", "", ""))
+    rows.append(("  cached", f"{mapping['cached']:.0f}", "", ""))
+    rows.append(("  uncached (cache cleared each time)", f"{mapping['uncached']:.0f}", "", ""))
+    rows.append(("  ratio, target >= 20", f"{ratio:.1f}", verdict(ratio >= 20), ""))
+
+    secret = "whsec_" + "QmVuY2htYXJrU2VjcmV0QmVuY2htYXJrU2VjcmV0MTI="
+    baseline = plain_loop(receiver.url, sizes["events"] * 2, secret)
+    rows.append((f"Outbound: {sizes['events']} events to 2 endpoints", "", "", ""))
+    rows.append(("  plain Python loop (deliveries/s)", f"{baseline:.0f}", "", ""))
+    for slots, conf in ((1, args.conf1), (2, args.conf2)):
+        process, server = start_server(args.odoo_src, conf, args.db, logs / f"odoo-out-{slots}.log")
+        try:
+            rate, lat, got, expected = measure_outbound(
+                server, args, receiver, sizes["events"], conf
+            )
+            rows.append(
+                (
+                    f"  Odoo, {slots} job slot(s): deliveries/s; latency p50, p99 ms",
+                    f"{rate:.0f}",
+                    f"{statistics.median(lat):.0f}",
+                    f"{percentile(lat, .99):.0f}",
+                )
+            )
+            rows.append(
+                (
+                    "  delivered / expected; ratio to the loop, target >= 0.5",
+                    f"{got}/{expected}",
+                    f"{rate / baseline:.2f}",
+                    verdict(rate / baseline >= 0.5),
+                )
+            )
+            rows.append(
+                ("  peak memory of an Odoo process (MB)", f"{peak_memory_mb(process)}", "", "")
+            )
+        finally:
+            stop_server(process)
+    receiver.stop()
+    width = max(len(row[0]) for row in rows)
+    print(f"\n{'measure'.ljust(width)}  {'value':>10} {'p50':>8} {'p99':>8}")
+    for name, *values in rows:
+        print(f"{name.ljust(width)}  {values[0]:>10} {values[1]:>8} {values[2]:>8}")
+    return 0
+
+
+def verdict(met):
+    return "met" if met else "MISSED"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""The benchmark runs: `bench/run --quick` prints its whole table (no timing asserted)."""
+
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_quick_benchmark_prints_every_measure():
+    result = subprocess.run(
+        [str(ROOT / "bench" / "run"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    table = result.stdout
+    for measure in (
+        "REST route",
+        "JSON-RPC execute_kw, known ids",
+        "bare Odoo controller",
+        "one asynchronous request",
+        "uncached",
+        "plain Python loop",
+        "Odoo, 1 job slot(s)",
+        "Odoo, 2 job slot(s)",
+        "peak memory",
+    ):
+        assert measure in table, measure
+    # every benchmark event reached the receiver, with one and with two job slots
+    assert table.count("400/400") == 2, table
+    print(table)
