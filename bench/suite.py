@@ -181,13 +181,17 @@ class Rest:
     def call(self, method, path, body=None, **headers):
         session = getattr(self.local, "session", None) or requests.Session()
         self.local.session = session
-        response = session.request(
-            method,
-            self.url + path,
-            json=body,
-            timeout=120,
-            headers={"Authorization": f"Bearer {self.key}", **headers},
-        )
+        for _attempt in range(6):  # as a client should: 429 and 503 say when to come back
+            response = session.request(
+                method,
+                self.url + path,
+                json=body,
+                timeout=120,
+                headers={"Authorization": f"Bearer {self.key}", **headers},
+            )
+            if response.status_code not in (429, 503):
+                break
+            time.sleep(float(response.headers.get("Retry-After", 1)))
         if response.status_code >= 400:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
         return response

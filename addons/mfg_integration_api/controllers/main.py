@@ -1,9 +1,12 @@
 import json
+from functools import partial
 
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, retrying
 
 from odoo.addons.mfg_integration_api.api_types import ApiRequest
+from odoo.addons.mfg_integration_api.problems import ApiProblem
 from odoo.addons.mfg_integration_api.routing import API_PREFIX
 
 
@@ -85,7 +88,19 @@ class MfgIntegrationApiController(http.Controller):
             remote_addr=httprequest.remote_addr,
         )
         env = request.env(user=SUPERUSER_ID, su=True)
-        response = env["mfg.integration.api"]._handle(api_request)
+        api_service = env["mfg.integration.api"]
+        try:
+            response = retrying(partial(api_service._handle, api_request), env)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            # every retry met a conflicting transaction: a 503 the client can retry,
+            # not Odoo's HTML error page
+            busy = ApiProblem(
+                "overloaded",
+                "Other changes to the same records kept conflicting with this request; "
+                "nothing was applied. Send it again (with the same Idempotency-Key).",
+                retry_after=2,
+            )
+            response = api_service._handle(api_request, problem=busy)
         body = json.dumps(response.body, ensure_ascii=False, default=str)
         headers = [("Content-Type", f"{response.content_type}; charset=utf-8")]
         headers += [(key, str(value)) for key, value in response.headers.items()]

@@ -97,8 +97,12 @@ class MfgIntegrationApi(models.AbstractModel):
     # The pipeline
     # ------------------------------------------------------------------
     @api.model
-    def _handle(self, request):
-        """Answer one request. Never raises but for retryable database errors."""
+    def _handle(self, request, problem=None):
+        """Answer one request. Never raises but for retryable database errors.
+
+        :param problem: answer with this problem (logged like any other), e.g.
+            when every retry of the request met a conflicting transaction
+        """
         started = time.perf_counter()
         correlation_id = request.headers.get("x-correlation-id") or str(uuid.uuid4())
         correlation_id = correlation_id[:128]
@@ -112,6 +116,8 @@ class MfgIntegrationApi(models.AbstractModel):
             "traceparent": traceparent,
         }
         try:
+            if problem:
+                raise problem
             response = self._pipeline(request, correlation_id, state)
         except RETRYABLE:
             raise
