@@ -119,13 +119,15 @@ def run_parallel(calls, threads=THREADS):
 
 
 def peak_memory_mb(process):
-    """Highest resident memory (VmHWM) of any process of the server's group."""
+    """Highest resident memory (VmHWM) so far of the server's workers (the HTTP
+    workers run the requests and the jobs; the master only supervises)."""
     peak = 0
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
-            text = status.read_text()
-            if os.getpgid(int(status.parent.name)) != process.pid:
+            pid = int(status.parent.name)
+            if pid == process.pid or os.getpgid(pid) != process.pid:
                 continue
+            text = status.read_text()
         except (OSError, ProcessLookupError):
             continue
         for line in text.splitlines():
@@ -553,7 +555,9 @@ def main(argv=None):
         rows.append(("  one asynchronous request (queue_job)", f"{rest_seconds:.1f}", "", ""))
         rows.append(("  JSON-RPC, 2 calls a count, 4 clients", f"{rpc_seconds:.1f}", "", ""))
         rows.append(("  speed-up", f"{rpc_seconds / rest_seconds:.2f}", "", ""))
-        rows.append(("  peak memory of an Odoo process (MB)", f"{peak_memory_mb(process)}", "", ""))
+        rows.append(
+            ("  peak memory of an Odoo worker so far (MB)", f"{peak_memory_mb(process)}", "", "")
+        )
     finally:
         stop_server(process)
 
@@ -591,7 +595,12 @@ def main(argv=None):
                 )
             )
             rows.append(
-                ("  peak memory of an Odoo process (MB)", f"{peak_memory_mb(process)}", "", "")
+                (
+                    "  peak memory of an Odoo worker so far (MB)",
+                    f"{peak_memory_mb(process)}",
+                    "",
+                    "",
+                )
             )
         finally:
             stop_server(process)

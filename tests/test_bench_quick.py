@@ -25,7 +25,7 @@ def test_quick_benchmark_prints_every_measure():
         "plain Python loop",
         "Odoo, 1 job slot(s)",
         "Odoo, 2 job slot(s)",
-        "peak memory",
+        "peak memory of an Odoo worker",
     ):
         assert measure in table, measure
     # every benchmark event reached the receiver, with one and with two job slots
