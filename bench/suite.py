@@ -162,6 +162,17 @@ class JsonRpc:
         return body.get("result")
 
     def execute(self, model, method, *args, **kwargs):
+        # as a client should: Odoo gives up on a conflict after its own retries
+        for _attempt in range(5):
+            try:
+                return self._execute(model, method, *args, **kwargs)
+            except RuntimeError as error:
+                if "could not serialize" not in str(error):
+                    raise
+                time.sleep(1)
+        return self._execute(model, method, *args, **kwargs)
+
+    def _execute(self, model, method, *args, **kwargs):
         return self._call(
             "object",
             "execute_kw",
