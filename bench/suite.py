@@ -314,7 +314,6 @@ def measure_inbound(rest, rpc, product, count):
 
 
 def measure_overhead(url, rest, count):
-    bare = requests.Session()
     local = threading.local()
 
     def framework(n):
@@ -337,7 +336,6 @@ def measure_overhead(url, rest, count):
         response = session.post(url + "/bench/bare/echo", json={"n": n}, timeout=60)
         assert response.status_code == 200, response.text
 
-    bare.close()
     for n in range(20):  # warm both paths
         framework(n)
         plain(n)

@@ -58,6 +58,9 @@ class MfgIntegrationExceptionMapping(models.TransientModel):
                     self.env[self.target_model]._description,
                 )
             )
+        if record:
+            # the entry is written with sudo: it may only point where the planner can see
+            record.check_access("read")
         if self.mapping_type == "code":
             if not self.value_map_id:
                 raise UserError(
