@@ -90,6 +90,13 @@ class TestCreateMapping(ApiCase):
         wizard.res_id = self.finished.id
         with self.assertRaisesRegex(UserError, "already has the external id 'FG-100'"):
             wizard.action_create_and_retry()
+        elsewhere = self.env["res.company"].create({"name": "Elsewhere Ltd"})
+        hidden = self.env["product.product"].create(
+            {"name": "Hidden", "company_id": elsewhere.id, "is_storable": True}
+        )
+        wizard.res_id = hidden.id
+        with self.assertRaises(AccessError):
+            wizard.action_create_and_retry()
         pump = self.env["product.product"].create({"name": "Pump", "is_storable": True})
         self.env["mrp.bom"].create({"product_tmpl_id": pump.product_tmpl_id.id})
         wizard.res_id = pump.id
