@@ -17,34 +17,14 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
-import requests
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from harness import OdooServer
 
 
 def issue_credentials(url, db, receiver_url, login="admin", password="admin"):
-    session = requests.Session()
-
-    def call(path, params):
-        response = session.post(
-            url.rstrip("/") + path,
-            json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params},
-            timeout=120,
-        )
-        response.raise_for_status()
-        body = response.json()
-        if "error" in body:
-            raise RuntimeError(body["error"]["data"]["message"])
-        return body["result"]
-
-    call("/web/session/authenticate", {"db": db, "login": login, "password": password})
-    return call(
-        "/web/dataset/call_kw",
-        {
-            "model": "mfg.integration.demo",
-            "method": "issue_credentials",
-            "args": [receiver_url],
-            "kwargs": {},
-        },
-    )
+    server = OdooServer(url, db, log_path=None)
+    server.login(login, password)
+    return server.call("mfg.integration.demo", "issue_credentials", receiver_url)
 
 
 def main(argv=None):

@@ -20,6 +20,16 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def wait_for(predicate, timeout=120, interval=0.3):
+    """True once predicate() is true, False after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
 class OdooServer:
     def __init__(self, url, db, log_path):
         self.url = url
@@ -31,12 +41,7 @@ class OdooServer:
         return Path(self.log_path).read_text(errors="replace")
 
     def wait_for_log(self, text, timeout=60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in self.log():
-                return True
-            time.sleep(0.5)
-        return False
+        return wait_for(lambda: text in self.log(), timeout)
 
     def _json(self, path, params):
         response = self.session.post(

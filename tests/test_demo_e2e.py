@@ -1,18 +1,8 @@
 """The demo plant as a newcomer runs it: the simulator plays MES, WMS and the
 supplier portal against a real server; the demo receiver gets the webhooks."""
 
-import time
-
+from harness import wait_for
 from simulator import Plant
-
-
-def wait_for(predicate, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    return False
 
 
 def test_installing_the_demo_twice_created_nothing_twice(demo):

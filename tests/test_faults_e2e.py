@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 from credentials import issue_credentials
-from harness import free_port, kill_server, odoo_shell, start_server, stop_server
+from harness import free_port, kill_server, odoo_shell, start_server, stop_server, wait_for
 from receiver import Receiver, serve
 
 API = "/api/mfg/v1"
@@ -21,15 +21,6 @@ for index in range({count}):
                 "message": "burst %s" % index}}, subject="burst/%s" % index)
 env.cr.commit()
 """
-
-
-def wait_for(predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    return False
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from harness import wait_for
 from standardwebhooks.webhooks import Webhook
 
 from odoo.addons.mfg_integration_webhook.tests.receiver import Receiver
@@ -46,15 +47,6 @@ def endpoint(odoo_server, receiver):
         "secret": action["context"]["mfg_webhook_secret"],
         "product": product,
     }
-
-
-def wait_for(predicate, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.3)
-    return False
 
 
 def received(receiver, type_name):
