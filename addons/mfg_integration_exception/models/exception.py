@@ -416,8 +416,7 @@ class MfgIntegrationException(models.Model):
         """Reprocess every failed message behind the exception; resolve when all pass."""
         self._check_open()
         for record in self:
-            pending = record.occurrence_ids.filtered(lambda o: not o.settled and o.source_ref)
-            retryable = pending.filtered(lambda o: hasattr(o.source_ref, "_exception_retry"))
+            retryable = record._retryable_occurrences()
             if not retryable:
                 raise UserError(_("%s has no message to reprocess.", record.name))
             # planners may reprocess what failed without write access to the message itself
@@ -446,6 +445,12 @@ class MfgIntegrationException(models.Model):
             else:
                 record._resolve_after_retry()
         return True
+
+    def _retryable_occurrences(self):
+        """The failed messages not yet reprocessed that know how to be."""
+        return self.occurrence_ids.filtered(
+            lambda o: not o.settled and o.source_ref and hasattr(o.source_ref, "_exception_retry")
+        )
 
     def _resolve_after_retry(self, message=None):
         for record in self:

@@ -148,8 +148,14 @@ class QueueJob(models.Model):
         occurrences = (
             self.env["mfg.integration.exception.occurrence"]
             .sudo()
-            .search([("job_uuid", "in", self.mapped("uuid")), ("settled", "=", False)])
-        ).filtered(lambda o: o.exception_id.category == "job_failed")
+            .search(
+                [
+                    ("job_uuid", "in", self.mapped("uuid")),
+                    ("settled", "=", False),
+                    ("exception_id.category", "=", "job_failed"),
+                ]
+            )
+        )
         occurrences.settled = True
         for exception in occurrences.exception_id:
             if exception.state in OPEN_STATES and all(exception.occurrence_ids.mapped("settled")):

@@ -9,7 +9,7 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.addons.mfg_integration_mrp.tests.common import ApiCase
 from odoo.addons.queue_job.job import Job
 
-PLANNER = "base.group_user,mfg_integration_core.group_integration_user"
+from .test_exceptions import PLANNER
 
 
 @tagged("post_install", "-at_install")
@@ -198,9 +198,11 @@ class TestResolving(TransactionCase):
         team.leader_id = leader
         exception = self.Exception._report("other", "Routed", key="routed")
         self.assertEqual(exception.team_id, team)
+        self.assertEqual(exception.sla_deadline, exception.first_seen + timedelta(hours=8))
         exception.with_user(self.planner).action_escalate()
         self.assertEqual(exception.activity_ids.user_id, leader)
-        self.assertTrue(rule)
+        with self.assertRaises(AccessError):
+            rule.with_user(self.planner).write({"resolve_within_hours": 1})
 
 
 class TestJobFailures(TransactionCase):

@@ -2,7 +2,7 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.mfg_integration_mrp.tests.common import ApiCase
 
-PLANNER = "base.group_user,mfg_integration_core.group_integration_user"
+from .test_exceptions import PLANNER
 
 
 @tagged("post_install", "-at_install")

@@ -147,10 +147,7 @@ class MfgIntegrationExceptionMapping(models.TransientModel):
         synchronous request), the sender's next request passes: resolve now."""
         self._create_mapping()
         exception = self.exception_id
-        retryable = exception.occurrence_ids.filtered(
-            lambda o: not o.settled and o.source_ref and hasattr(o.source_ref, "_exception_retry")
-        )
-        if retryable:
+        if exception._retryable_occurrences():
             exception.action_retry()
         else:
             exception._resolve_after_retry(
