@@ -180,6 +180,8 @@ copy_db() {
 # the product's addons; the demo plant is installed by setup/start and the
 # end-to-end tests only
 DEMO_ADDON=mfg_integration_demo
+# loaded before any database: queue_job's runner, and the API's answer when the database is down
+SERVER_WIDE_MODULES="base,web,queue_job,mfg_integration_api"
 suite_addons() {
     local dir name names=()
     for dir in "$SUITE_ADDONS_DIR"/*/; do

@@ -4,6 +4,7 @@ Used by the end-to-end tests and the benchmarks.
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -36,6 +37,7 @@ class OdooServer:
         self.db = db
         self.log_path = log_path
         self.session = requests.Session()
+        self.psql_args = []  # where its PostgreSQL is, when not the PG* variables' server
 
     def log(self):
         return Path(self.log_path).read_text(errors="replace")
@@ -69,7 +71,10 @@ class OdooServer:
     def sql(self, query):
         """Run SQL in the server's database, as a DBA would (psql)."""
         result = subprocess.run(
-            ["psql", "-d", self.db, "-Atqc", query], capture_output=True, text=True, check=True
+            ["psql", *self.psql_args, "-d", self.db, "-Atqc", query],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         return result.stdout.strip()
 
@@ -145,3 +150,58 @@ def odoo_shell(odoo_src, conf, db, script):
         check=True,
         capture_output=True,
     )
+
+
+class PrivateCluster:
+    """A PostgreSQL server of its own, in a temporary folder, that a test may
+    stop and start again under a running Odoo."""
+
+    def __init__(self, bindir, root, superuser):
+        self.bindir = Path(bindir)
+        self.root = Path(root)
+        self.data = self.root / "data"
+        self.superuser = superuser
+        self.port = free_port()
+        self.psql_args = ["-h", "127.0.0.1", "-p", str(self.port), "-U", superuser]
+
+    def _run_as_owner(self, program, *args):
+        # PostgreSQL refuses to run as root
+        owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run(
+            [*owner, str(self.bindir / program), *args], check=True, capture_output=True, text=True
+        )
+
+    def create(self):
+        self.root.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres")
+        self._run_as_owner(
+            "initdb", "-D", str(self.data), "-U", self.superuser, "--auth=trust",
+            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+        )  # fmt: skip
+        self.start()
+
+    def start(self):
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run_as_owner(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-w",
+            "-o", options, "start",
+        )  # fmt: skip
+
+    def stop(self, mode="fast"):
+        """``fast`` ends every session at once, as a database restart does."""
+        self._run_as_owner("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def copy_database(self, source, name):
+        """A copy of ``source`` from the PG* variables' server, named ``name`` here."""
+        subprocess.run(["createdb", *self.psql_args, name], check=True)
+        dump = subprocess.Popen(["pg_dump", "-Fc", "-d", source], stdout=subprocess.PIPE)
+        subprocess.run(
+            ["pg_restore", *self.psql_args, "-d", name, "--no-owner"],
+            stdin=dump.stdout,
+            check=True,
+            capture_output=True,
+        )
+        dump.stdout.close()
+        if dump.wait() != 0:
+            raise RuntimeError(f"pg_dump of {source} failed")

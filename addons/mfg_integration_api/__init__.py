@@ -1,2 +1,3 @@
+from . import http_adapter
 from . import models
 from . import controllers

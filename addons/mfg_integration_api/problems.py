@@ -1,6 +1,9 @@
 """RFC 9457 problem documents: every error the API returns is one of these."""
 
-PROBLEM_BASE = "/api/mfg/v1/problems/"
+from .api_types import ApiResponse
+from .routing import API_PREFIX
+
+PROBLEM_BASE = f"{API_PREFIX}/problems/"
 
 # slug: (status, title, what it means) -- the stable `type` of each problem
 PROBLEM_TYPES = {
@@ -29,6 +32,12 @@ PROBLEM_TYPES = {
     "rate-limited": (429, "Too Many Requests", "Slow down; see Retry-After."),
     "internal-error": (500, "Internal Server Error", "An unexpected error; it has been logged."),
     "overloaded": (503, "Service Unavailable", "The server sheds load; see Retry-After."),
+    "database-unavailable": (
+        503,
+        "Service Unavailable",
+        "The database cannot be reached for a moment; send the request again after "
+        "Retry-After, with the same Idempotency-Key.",
+    ),
 }
 
 
@@ -61,3 +70,16 @@ class ApiProblem(Exception):
             body["errors"] = self.errors
         body.update(self.extensions)
         return body
+
+    def response(self, path, correlation_id):
+        """The ApiResponse that carries this problem for a request to ``path``
+        (below the API prefix)."""
+        headers = dict(self.headers)
+        if self.status in (429, 503) and "Retry-After" not in headers:
+            headers["Retry-After"] = str(self.extensions.get("retry_after") or 1)
+        return ApiResponse(
+            self.status,
+            self.to_dict(instance=API_PREFIX + path, correlation_id=correlation_id),
+            headers,
+            content_type="application/problem+json",
+        )

@@ -4,6 +4,9 @@ import re
 from dataclasses import dataclass, field
 
 API_PREFIX = "/api/mfg/v1"
+# Odoo auth method of the API's routes: no session, the pipeline checks API keys
+# itself; unlike "none", the routes need a database (ir.http._auth_method_mfg_api)
+API_AUTH = "mfg_api"
 
 
 @dataclass(frozen=True)

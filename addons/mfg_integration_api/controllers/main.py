@@ -6,8 +6,9 @@ from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, retrying
 
 from odoo.addons.mfg_integration_api.api_types import ApiRequest
+from odoo.addons.mfg_integration_api.http_adapter import to_http_response
 from odoo.addons.mfg_integration_api.problems import ApiProblem
-from odoo.addons.mfg_integration_api.routing import API_PREFIX
+from odoo.addons.mfg_integration_api.routing import API_AUTH, API_PREFIX
 
 
 class MfgIntegrationApiController(http.Controller):
@@ -16,10 +17,11 @@ class MfgIntegrationApiController(http.Controller):
     @http.route(
         f"{API_PREFIX}/openapi.json",
         type="http",
-        auth="none",
+        auth=API_AUTH,
         methods=["GET"],
         csrf=False,
         save_session=False,
+        readonly=True,
     )
     def openapi(self):
         env = request.env(su=True)
@@ -29,10 +31,11 @@ class MfgIntegrationApiController(http.Controller):
     @http.route(
         f"{API_PREFIX}/problems/<string:slug>",
         type="http",
-        auth="none",
+        auth=API_AUTH,
         methods=["GET"],
         csrf=False,
         save_session=False,
+        readonly=True,
     )
     def problem_type(self, slug):
         catalog = request.env(su=True)["mfg.integration.api"]._problem_catalog()
@@ -44,10 +47,11 @@ class MfgIntegrationApiController(http.Controller):
     @http.route(
         f"{API_PREFIX}/events/schemas/<string:type_name>",
         type="http",
-        auth="none",
+        auth=API_AUTH,
         methods=["GET"],
         csrf=False,
         save_session=False,
+        readonly=True,
     )
     def event_schema(self, type_name):
         """The JSON Schema an event's `dataschema` attribute points to."""
@@ -69,12 +73,11 @@ class MfgIntegrationApiController(http.Controller):
     @http.route(
         f"{API_PREFIX}/<mfgpath:subpath>",
         type="http",
-        auth="none",
+        auth=API_AUTH,
         methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         csrf=False,
         save_session=False,
-        # auth="none" routes default to a read-only transaction, retried read/write on the
-        # first write: every request here writes (rate limit, log), so start read/write
+        # every request here writes (rate limit, log): a read/write transaction from the start
         readonly=False,
     )
     def dispatch(self, subpath, **_query):
@@ -101,7 +104,4 @@ class MfgIntegrationApiController(http.Controller):
                 retry_after=2,
             )
             response = api_service._handle(api_request, problem=busy)
-        body = json.dumps(response.body, ensure_ascii=False, default=str)
-        headers = [("Content-Type", f"{response.content_type}; charset=utf-8")]
-        headers += [(key, str(value)) for key, value in response.headers.items()]
-        return request.make_response(body, headers=headers, status=response.status)
+        return to_http_response(response)

@@ -17,6 +17,7 @@ from odoo.addons.mfg_integration_core.exceptions import MappingError
 from odoo.addons.mfg_integration_governance.models.auth import AuthRefused
 
 from ..api_types import ApiRequest, ApiResponse  # noqa: F401
+from ..http_adapter import connection_failure
 from ..problems import PROBLEM_BASE, PROBLEM_TYPES, ApiProblem
 from ..routing import API_PREFIX, ApiRoute
 from .api_context import ApiContext, mapping_problem
@@ -128,6 +129,8 @@ class MfgIntegrationApi(models.AbstractModel):
             if getattr(problem, "client", None) and not state["client"]:
                 state["client"] = problem.client.sudo()
         except Exception as error:
+            if connection_failure(error):
+                raise  # nothing can be logged now: the HTTP layer answers 503
             _logger.exception("API %s %s failed [%s]", request.method, request.path, correlation_id)
             problem = ApiProblem(
                 "internal-error",
@@ -334,15 +337,7 @@ class MfgIntegrationApi(models.AbstractModel):
     # Responses and logging
     # ------------------------------------------------------------------
     def _problem_response(self, problem, request, correlation_id):
-        headers = dict(problem.headers)
-        if problem.status in (429, 503) and "Retry-After" not in headers:
-            headers["Retry-After"] = str(problem.extensions.get("retry_after") or 1)
-        return ApiResponse(
-            problem.status,
-            problem.to_dict(instance=API_PREFIX + request.path, correlation_id=correlation_id),
-            headers,
-            content_type="application/problem+json",
-        )
+        return problem.response(request.path, correlation_id)
 
     def _child_traceparent(self, incoming):
         found = TRACEPARENT.match(incoming or "")

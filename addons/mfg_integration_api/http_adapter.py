@@ -1,0 +1,102 @@
+"""The API's side of Odoo's HTTP layer: the response it writes, and what it
+answers when the database cannot be reached.
+
+A lost database connection fails below the controller (opening the registry or
+the request's cursor, the final commit) where Odoo answers with an HTML page.
+Under the API prefix the caller gets a 503 problem document instead, and
+retries. Needs the addon in ``server_wide_modules`` to cover every request of a
+worker, the first included.
+"""
+
+import json
+import logging
+import uuid
+
+import psycopg2
+import psycopg2.errors
+from werkzeug.exceptions import NotFound
+
+from odoo import http
+from odoo.service.db import list_dbs
+
+from .problems import ApiProblem
+from .routing import API_PREFIX
+
+_logger = logging.getLogger(__name__)
+
+# what a lost or refused connection raises: libpq's own errors carry no SQLSTATE
+# (plain OperationalError); the server's are connection exceptions (08) and
+# shutdowns or terminations (57P01-57P05)
+CONNECTION_LOST_SQLSTATES = "08000 08001 08003 08004 08006 57P01 57P02 57P03 57P04 57P05"
+CONNECTION_LOST = (psycopg2.InterfaceError,) + tuple(
+    psycopg2.errors.lookup(sqlstate) for sqlstate in CONNECTION_LOST_SQLSTATES.split()
+)
+DATABASE_RETRY_AFTER = 5
+
+
+def to_http_response(api_response):
+    """The werkzeug response that carries an ApiResponse."""
+    headers = [("Content-Type", f"{api_response.content_type}; charset=utf-8")]
+    headers += [(key, str(value)) for key, value in api_response.headers.items()]
+    return http.Response(
+        json.dumps(api_response.body, ensure_ascii=False, default=str),
+        status=api_response.status,
+        headers=headers,
+    )
+
+
+def connection_failure(error):
+    """The psycopg2 error in ``error``'s chain that says the database
+    connection is lost or refused, or None."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if type(error) is psycopg2.OperationalError or isinstance(error, CONNECTION_LOST):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def database_listing_failure():
+    """The error that keeps Odoo from listing its databases, or None."""
+    try:
+        list_dbs(force=True)
+    except psycopg2.OperationalError as error:
+        return error
+    return None
+
+
+class ApiHttpDispatcher(http.HttpDispatcher):
+    """Odoo's dispatcher of type="http" routes, registered in its place (Odoo
+    keys dispatchers by routing type), with database outages of the API answered
+    as problem documents. Every other error is Odoo's to answer."""
+
+    routing_type = "http"
+
+    def handle_error(self, exc):
+        httprequest = self.request.httprequest
+        if not httprequest.path.startswith(API_PREFIX + "/"):
+            return super().handle_error(exc)
+        lost = connection_failure(exc)
+        if not lost and not self.request.db and isinstance(exc, NotFound):
+            # no database chosen: Odoo treats a failed listing as an empty one
+            lost = database_listing_failure()
+        if not lost:
+            return super().handle_error(exc)
+        correlation_id = (httprequest.headers.get("X-Correlation-ID") or str(uuid.uuid4()))[:128]
+        _logger.warning(
+            "API %s %s: database unavailable (%s) [%s]",
+            httprequest.method,
+            httprequest.path,
+            str(lost).strip().splitlines()[0] if str(lost).strip() else type(lost).__name__,
+            correlation_id,
+        )
+        problem = ApiProblem(
+            "database-unavailable",
+            "The database cannot be reached at the moment; the request may not have been "
+            "applied. Send it again after Retry-After, with the same Idempotency-Key.",
+            retry_after=DATABASE_RETRY_AFTER,
+        )
+        response = problem.response(httprequest.path[len(API_PREFIX) :], correlation_id)
+        response.headers["X-Correlation-ID"] = correlation_id
+        return to_http_response(response)
