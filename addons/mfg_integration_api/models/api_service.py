@@ -35,13 +35,17 @@ _VALIDATORS = {}
 
 
 def validator_for(schema):
-    key = id(schema)
-    if key not in _VALIDATORS:
+    """One checked validator per distinct schema. Keyed by content: routes may
+    build their schemas anew on each call, and an id() is reused once its
+    object is gone."""
+    key = json.dumps(schema, sort_keys=True, default=str)
+    validator = _VALIDATORS.get(key)
+    if validator is None:
         Draft202012Validator.check_schema(schema)
-        _VALIDATORS[key] = Draft202012Validator(
+        validator = _VALIDATORS[key] = Draft202012Validator(
             schema, format_checker=Draft202012Validator.FORMAT_CHECKER
         )
-    return _VALIDATORS[key]
+    return validator
 
 
 def schema_errors(schema, instance):

@@ -171,57 +171,62 @@ class MfgIntegrationAuth(models.AbstractModel):
         burst = client.rate_limit_burst
         rate = client.rate_limit_per_minute / 60.0
         table = SQL.identifier(RATE_TABLE)
+        # one round trip: refill by the time elapsed, take a token when one is
+        # there, count the key's use; the row lock serialises one client's requests
+        take = SQL(
+            """WITH clock AS (SELECT clock_timestamp() AT TIME ZONE 'UTC' AS now),
+                    level AS (
+                        SELECT LEAST(%(burst)s, bucket.tokens + GREATEST(0,
+                                   EXTRACT(EPOCH FROM clock.now - bucket.updated_at)) * %(rate)s)
+                                   AS tokens, clock.now
+                          FROM %(table)s AS bucket, clock
+                         WHERE bucket.client_id = %(client)s
+                           FOR UPDATE OF bucket),
+                    used AS (
+                        UPDATE mfg_integration_api_key
+                           SET last_used_at = level.now, last_used_ip = %(ip)s,
+                               usage_count = COALESCE(usage_count, 0) + 1
+                          FROM level
+                         WHERE id = %(key)s AND level.tokens >= 1)
+               UPDATE %(table)s AS bucket
+                  SET tokens = CASE WHEN level.tokens >= 1 THEN level.tokens - 1
+                                    ELSE level.tokens END,
+                      updated_at = level.now
+                 FROM level
+                WHERE bucket.client_id = %(client)s
+            RETURNING level.tokens >= 1, bucket.tokens""",
+            burst=burst,
+            rate=rate,
+            table=table,
+            client=client.id,
+            ip=ip_address,
+            key=key.id,
+        )
         registry = self.env.registry
         with registry.cursor() as cr:
             if not registry.in_test_mode():
-                # wait for a concurrent request's lock instead of failing on it
-                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-            cr.execute(
-                SQL(
-                    """INSERT INTO %s (client_id, tokens, updated_at)
-                       VALUES (%s, %s, clock_timestamp() AT TIME ZONE 'UTC')
-                       ON CONFLICT DO NOTHING""",
-                    table,
-                    client.id,
-                    burst,
-                )
-            )
-            # the row lock serialises concurrent requests of one client
-            cr.execute(
-                SQL(
-                    """SELECT bucket.tokens, clock.now,
-                              EXTRACT(EPOCH FROM clock.now - bucket.updated_at)
-                         FROM (SELECT clock_timestamp() AT TIME ZONE 'UTC' AS now) AS clock,
-                              %s AS bucket
-                        WHERE bucket.client_id = %s
-                          FOR UPDATE OF bucket""",
-                    table,
-                    client.id,
-                )
-            )
-            tokens, clock, elapsed = cr.fetchone()
-            elapsed = float(elapsed)
-            tokens = min(float(burst), tokens + max(0.0, elapsed) * rate)
-            allowed = tokens >= 1
-            if allowed:
-                tokens -= 1
-            cr.execute(
-                SQL(
-                    "UPDATE %s SET tokens = %s, updated_at = %s WHERE client_id = %s",
-                    table,
-                    tokens,
-                    clock,
-                    client.id,
-                )
-            )
-            if allowed:
+                # wait for a concurrent request's lock instead of failing on it; the
+                # bucket is not worth waiting for the disk on commit
                 cr.execute(
-                    """UPDATE mfg_integration_api_key
-                          SET last_used_at = %s, last_used_ip = %s,
-                              usage_count = COALESCE(usage_count, 0) + 1
-                        WHERE id = %s""",
-                    [clock, ip_address, key.id],
+                    "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;"
+                    " SET LOCAL synchronous_commit TO OFF"
                 )
+            cr.execute(take)
+            row = cr.fetchone()
+            if row is None:  # the client's first request: a full bucket
+                cr.execute(
+                    SQL(
+                        """INSERT INTO %s (client_id, tokens, updated_at)
+                           VALUES (%s, %s, clock_timestamp() AT TIME ZONE 'UTC')
+                           ON CONFLICT DO NOTHING""",
+                        table,
+                        client.id,
+                        burst,
+                    )
+                )
+                cr.execute(take)
+                row = cr.fetchone()
+            allowed, tokens = row
         remaining = max(0, math.floor(tokens))
         reset = math.ceil((burst - tokens) / rate) if tokens < burst else 0
         headers = {
