@@ -18,7 +18,9 @@ def test_quick_benchmark_prints_every_measure():
     table = result.stdout
     for measure in (
         "REST route",
-        "JSON-RPC execute_kw, known ids",
+        "JSON-RPC execute_kw, known ids, 1 call",
+        "the same with a finished lot",
+        "JSON-RPC execute_kw, known ids, 3 calls",
         "bare Odoo controller",
         "one asynchronous request",
         "uncached",
