@@ -88,7 +88,7 @@ class ApiHttpDispatcher(http.HttpDispatcher):
             "API %s %s: database unavailable (%s) [%s]",
             httprequest.method,
             httprequest.path,
-            str(lost).strip().splitlines()[0] if str(lost).strip() else type(lost).__name__,
+            (str(lost).strip() or type(lost).__name__).splitlines()[0],
             correlation_id,
         )
         problem = ApiProblem(

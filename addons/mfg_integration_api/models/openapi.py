@@ -134,12 +134,12 @@ class MfgIntegrationApiOpenapi(models.AbstractModel):
         }
         responses = {str(202 if route.mode == "async" else route.success_status): success}
         # 503: the database is unreachable, or conflicts outlasted the retries
-        codes = ["401", "403", "404", "429", "500", "503"]
+        codes = {"401", "403", "404", "429", "500", "503"}
         if route.writes:
-            codes = ["400", "401", "403", "404", "409", "413", "415", "422", "429", "500", "503"]
+            codes |= {"400", "409", "413", "415", "422"}
         elif route.query_schema:
-            codes.insert(4, "422")
-        for code in codes:
+            codes.add("422")
+        for code in sorted(codes):
             responses[code] = {"$ref": f"#/components/responses/{code}"}
         operation = {
             "operationId": route.name,
