@@ -82,3 +82,16 @@ class TestDatabaseOutage(HttpCase):
         with patch.object(http, "db_list", return_value=[]), mute_logger("odoo.http"):
             no_database = self.url_open("/api/mfg/v1/production-orders/MO-1")
         self.assertEqual(no_database.status_code, 404)
+
+    def test_no_api_route_in_the_database_less_routing(self):
+        """Loaded server-wide, the addon's routes must stay out of the routes Odoo
+        serves without a database: they need one, and a converter of the registry
+        there would break every database-less route."""
+        urls = [
+            url
+            for url, _endpoint in http._generate_routing_rules(
+                ["", "web", "mfg_integration_api"], nodb_only=True
+            )
+        ]
+        self.assertIn("/web/health", urls)
+        self.assertFalse([url for url in urls if url.startswith("/api/mfg/")], urls)
