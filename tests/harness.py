@@ -31,6 +31,9 @@ def wait_for(predicate, timeout=120, interval=0.3):
     return False
 
 
+DELIVERY = "mfg.integration.webhook.delivery"
+
+
 class OdooServer:
     def __init__(self, url, db, log_path):
         self.url = url
@@ -77,6 +80,27 @@ class OdooServer:
             check=True,
         )
         return result.stdout.strip()
+
+
+def deliveries_settled(server):
+    """No delivery waits to be sent or retried."""
+    return server.call(DELIVERY, "search_count", [("state", "in", ["pending", "retrying"])]) == 0
+
+
+def settle_deliveries(server, receiver, timeout=240):
+    """Wait until no delivery waits; return (deliveries Odoo made, dead ones,
+    the distinct (system, webhook-id) pairs the receiver got)."""
+    assert wait_for(lambda: deliveries_settled(server), timeout), "deliveries still waiting"
+    made = server.call(DELIVERY, "search_count", [])
+    dead = server.call(DELIVERY, "search_count", [("state", "=", "dead")])
+    return made, dead, {(e["system"], e["webhook_id"]) for e in receiver.events}
+
+
+def received_subjects(receiver, system, event_type):
+    """The subjects of the events of a type that a system received."""
+    return {
+        e["subject"] for e in receiver.events if (e["system"], e["type"]) == (system, event_type)
+    }
 
 
 def start_server(odoo_src, conf, db, log_path, extra_args=()):
@@ -164,11 +188,11 @@ class PrivateCluster:
         self.port = free_port()
         self.psql_args = ["-h", "127.0.0.1", "-p", str(self.port), "-U", superuser]
 
-    def _run_as_owner(self, program, *args):
+    def _run_as_owner(self, program, *args, check=True):
         # PostgreSQL refuses to run as root
         owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        subprocess.run(
-            [*owner, str(self.bindir / program), *args], check=True, capture_output=True, text=True
+        return subprocess.run(
+            [*owner, str(self.bindir / program), *args], check=check, capture_output=True, text=True
         )
 
     def create(self):
@@ -187,6 +211,12 @@ class PrivateCluster:
             "pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-w",
             "-o", options, "start",
         )  # fmt: skip
+
+    def running(self):
+        return (
+            self._run_as_owner("pg_ctl", "-D", str(self.data), "status", check=False).returncode
+            == 0
+        )
 
     def stop(self, mode="fast"):
         """``fast`` ends every session at once, as a database restart does."""

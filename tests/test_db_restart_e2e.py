@@ -13,7 +13,15 @@ import time
 import pytest
 import requests
 from credentials import issue_credentials
-from harness import PrivateCluster, free_port, start_server, stop_server, wait_for
+from harness import (
+    PrivateCluster,
+    free_port,
+    received_subjects,
+    settle_deliveries,
+    start_server,
+    stop_server,
+    wait_for,
+)
 from receiver import Receiver, serve
 
 API = "/api/mfg/v1"
@@ -65,7 +73,7 @@ def plant(tmp_path_factory):
             http.shutdown()
         if process:
             stop_server(process)
-        if (cluster.data / "PG_VERSION").exists():
+        if cluster.running():
             cluster.stop("immediate")
         shutil.rmtree(cluster.root, ignore_errors=True)
         shutil.rmtree(os.path.join(filestore, db), ignore_errors=True)
@@ -171,24 +179,9 @@ def test_database_restart_answers_503_and_recovers(plant):
     )
     assert sorted(m["origin"] for m in made) == [f"MES-01:{o}" for o in orders], "each once"
     # the outbox drains again by itself: every delivery of the run reaches the receiver
-    assert wait_for(
-        lambda: server.call(
-            "mfg.integration.webhook.delivery",
-            "search_count",
-            [("state", "in", ["pending", "retrying"])],
-        )
-        == 0,
-        240,
-    )
-    deliveries = server.call("mfg.integration.webhook.delivery", "search_count", [])
-    dead = server.call("mfg.integration.webhook.delivery", "search_count", [("state", "=", "dead")])
-    unique = {(e["system"], e["webhook_id"]) for e in receiver.events}
-    assert dead == 0 and len(unique) == deliveries, "every event delivered"
-    confirmed = {
-        e["subject"]
-        for e in receiver.events
-        if e["system"] == "MES-01" and e["type"] == "mrp.production.confirmed.v1"
-    }
+    deliveries, dead, received = settle_deliveries(server, receiver)
+    assert dead == 0 and len(received) == deliveries, "every event delivered"
+    confirmed = received_subjects(receiver, "MES-01", "mrp.production.confirmed.v1")
     assert {f"mrp.production/{m['name']}" for m in made} <= confirmed
     print(
         f"\n{answered_before} of {ORDERS} orders answered before the restart, "

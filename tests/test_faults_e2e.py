@@ -9,7 +9,16 @@ import time
 import pytest
 import requests
 from credentials import issue_credentials
-from harness import free_port, kill_server, odoo_shell, start_server, stop_server, wait_for
+from harness import (
+    free_port,
+    kill_server,
+    odoo_shell,
+    received_subjects,
+    settle_deliveries,
+    start_server,
+    stop_server,
+    wait_for,
+)
 from receiver import Receiver, serve
 
 API = "/api/mfg/v1"
@@ -56,17 +65,6 @@ def plant(tmp_path_factory):
     stop_server(state["process"])
 
 
-def deliveries_settled(server):
-    return (
-        server.call(
-            "mfg.integration.webhook.delivery",
-            "search_count",
-            [("state", "in", ["pending", "retrying"])],
-        )
-        == 0
-    )
-
-
 def test_receiver_down_then_back_gets_every_event_once(plant):
     state, receiver, credentials, _restart = plant
     server = state["server"]
@@ -92,8 +90,7 @@ def test_receiver_down_then_back_gets_every_event_once(plant):
     ), "the receiver refused, the deliveries retry"
     time.sleep(5)
     state["http"] = serve(state["port"], receiver)
-    assert wait_for(lambda: deliveries_settled(server), 240)
-    dead = server.call("mfg.integration.webhook.delivery", "search_count", [("state", "=", "dead")])
+    _deliveries, dead, _received = settle_deliveries(server, receiver)
     assert dead == 0
     unique = {
         (e["system"], e["webhook_id"])
@@ -155,16 +152,10 @@ def test_odoo_killed_mid_burst_loses_nothing_and_applies_nothing_twice(plant):
     assert sorted(m["origin"] for m in made) == [f"MES-01:{o}" for o in orders], "each once"
     receiver.mode = "ok"
     # drains the crash left 'started' are found by the watchdog and requeued
-    assert wait_for(lambda: deliveries_settled(server), 240)
-    deliveries = server.call("mfg.integration.webhook.delivery", "search_count", [])
-    unique = {(e["system"], e["webhook_id"]) for e in receiver.events}
-    assert len(unique) == deliveries, "every event delivered"
+    deliveries, dead, received = settle_deliveries(server, receiver)
+    assert dead == 0 and len(received) == deliveries, "every event delivered"
     # and the MES heard of every order the burst created, the crash notwithstanding
-    confirmed = {
-        e["subject"]
-        for e in receiver.events
-        if e["system"] == "MES-01" and e["type"] == "mrp.production.confirmed.v1"
-    }
+    confirmed = received_subjects(receiver, "MES-01", "mrp.production.confirmed.v1")
     assert {f"mrp.production/{m['name']}" for m in made} <= confirmed
     print(
         f"\n{answered_before_kill} of {len(orders)} orders answered before the kill, "
