@@ -320,17 +320,16 @@ class MfgIntegrationApi(models.AbstractModel):
 
     def _caller_env(self, auth, request, correlation_id, traceparent):
         """The technical user's environment, in the request's company."""
-        client = auth.client.sudo()
-        companies = client._allowed_companies()
+        companies = auth.company_ids  # the client's own company first
         wanted = request.headers.get("x-company-id")
-        company = companies.filtered(lambda c: str(c.id) == wanted) or client.company_id
+        current = next((id_ for id_ in companies if str(id_) == wanted), companies[0])
         return self.env(
             user=auth.user.id,
             context={
-                "allowed_company_ids": [company.id] + (companies - company).ids,
+                "allowed_company_ids": [current] + [id_ for id_ in companies if id_ != current],
                 "tz": "UTC",
                 "lang": "en_US",
-                "mfg_api_client_id": client.id,
+                "mfg_api_client_id": auth.client.id,
                 # events emitted by the request carry its correlation and trace
                 "mfg_correlation_id": correlation_id,
                 "mfg_traceparent": traceparent,

@@ -25,7 +25,12 @@ class MfgIntegrationClient(models.Model):
 
     _name = "mfg.integration.client"
     _description = "API Client"
-    _inherit = ["mail.thread", "mail.activity.mixin", "mfg.integration.audited"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "mfg.integration.audited",
+        "mfg.integration.auth.source",
+    ]
     _order = "name"
     _check_company_auto = True
 

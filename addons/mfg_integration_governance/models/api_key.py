@@ -18,6 +18,17 @@ def hash_key(key):
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def key_state(revoked_at, expires_at, grace_until, now):
+    """active, grace (rotated, still valid), expired or revoked."""
+    if revoked_at:
+        return "revoked"
+    if expires_at and expires_at <= now:
+        return "expired"
+    if grace_until:
+        return "grace" if grace_until > now else "expired"
+    return "active"
+
+
 def split_key(key):
     """Return the lookup prefix of a well-formed key, else None."""
     parts = key.split("_", 2) if isinstance(key, str) else []
@@ -31,7 +42,7 @@ class MfgIntegrationApiKey(models.Model):
 
     _name = "mfg.integration.api.key"
     _description = "API Key"
-    _inherit = ["mfg.integration.audited"]
+    _inherit = ["mfg.integration.audited", "mfg.integration.auth.source"]
     _order = "create_date desc, id desc"
     _rec_name = "display_prefix"
 
@@ -85,13 +96,7 @@ class MfgIntegrationApiKey(models.Model):
 
     def _state_at(self, now):
         self.ensure_one()
-        if self.revoked_at:
-            return "revoked"
-        if self.expires_at and self.expires_at <= now:
-            return "expired"
-        if self.grace_until:
-            return "grace" if self.grace_until > now else "expired"
-        return "active"
+        return key_state(self.revoked_at, self.expires_at, self.grace_until, now)
 
     # ------------------------------------------------------------------
     # Issue, rotate, revoke

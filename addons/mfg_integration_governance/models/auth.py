@@ -5,12 +5,13 @@ import ipaddress
 import logging
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 from .api_client import parse_networks
-from .api_key import hash_key, split_key
+from .api_key import hash_key, key_state, split_key
 
 _logger = logging.getLogger(__name__)
 
@@ -50,12 +51,34 @@ class Throttled(AuthRefused):
     title = "Too Many Requests"
 
 
+@dataclass(frozen=True)
+class KeyFacts:
+    """What authentication reads of a key and its client (see _key_facts)."""
+
+    key_id: int
+    key_hash: str
+    display_prefix: str
+    revoked_at: datetime | None
+    expires_at: datetime | None
+    grace_until: datetime | None
+    client_id: int
+    client_name: str
+    client_state: str
+    networks: tuple
+    scopes: frozenset
+    company_ids: tuple  # the client's company first
+    rate_limit_burst: int
+    rate_limit_per_minute: int
+    user_id: int
+
+
 @dataclass
 class AuthResult:
     client: models.BaseModel
     user: models.BaseModel
     key: models.BaseModel
     headers: dict = field(default_factory=dict)
+    company_ids: tuple = ()  # where the client may act, its own company first
 
 
 # one answer for every unusable key: the caller learns nothing about why
@@ -88,68 +111,102 @@ class MfgIntegrationAuth(models.AbstractModel):
         :param scope: the scope code the route requires, e.g. production:write
         :param company: the company the request acts in (record or id), if any
         """
-        key = self._find_key(api_key)
-        client = key.client_id
+        facts = self._find_key(api_key)
+        client = self.env["mfg.integration.client"].browse(facts.client_id)
         now = fields.Datetime.now()
-        key_state = key._state_at(now)
-        if key_state != "active" and key_state != "grace":
-            self._refuse(Unauthenticated, f"key {key.display_prefix} is {key_state}", client)
-        if client.state != "approved":
-            self._refuse(Unauthenticated, f"client {client.name} is {client.state}", client)
-        if not self._ip_allowed(client, ip_address):
+        state = key_state(facts.revoked_at, facts.expires_at, facts.grace_until, now)
+        if state != "active" and state != "grace":
+            self._refuse(Unauthenticated, f"key {facts.display_prefix} is {state}", client)
+        if facts.client_state != "approved":
+            self._refuse(
+                Unauthenticated, f"client {facts.client_name} is {facts.client_state}", client
+            )
+        if not self._ip_allowed(facts.networks, ip_address):
             self._refuse(
                 Forbidden,
-                f"address {ip_address} is outside the allow-list of {client.name}",
+                f"address {ip_address} is outside the allow-list of {facts.client_name}",
                 client,
                 "This address may not use this API key.",
             )
         company_id = company.id if isinstance(company, models.BaseModel) else company
-        if company_id and company_id not in client._allowed_companies().ids:
+        if company_id and company_id not in facts.company_ids:
             self._refuse(
                 Forbidden,
-                f"client {client.name} may not act in company {company_id}",
+                f"client {facts.client_name} may not act in company {company_id}",
                 client,
                 "This API key may not act in that company.",
             )
-        if scope and scope not in client.scope_ids.mapped("code"):
+        if scope and scope not in facts.scopes:
             self._refuse(
                 Forbidden,
-                f"client {client.name} lacks scope {scope}",
+                f"client {facts.client_name} lacks scope {scope}",
                 client,
                 f"This API key lacks the scope '{scope}'.",
             )
-        allowed, headers, retry_after = self._consume_token(client, key, ip_address)
+        allowed, headers, retry_after = self._consume_token(facts, ip_address)
         if not allowed:
             headers["Retry-After"] = str(retry_after)
             self._refuse(
                 Throttled,
-                f"client {client.name} is over its rate limit",
+                f"client {facts.client_name} is over its rate limit",
                 client,
                 f"Rate limit exceeded: retry in {retry_after} s.",
                 retry_after=retry_after,
                 headers=headers,
             )
-        user = client.technical_user_id
-        return AuthResult(client=client.with_user(user), user=user, key=key, headers=headers)
+        user = self.env["res.users"].browse(facts.user_id)
+        return AuthResult(
+            client=client.with_user(user),
+            user=user,
+            key=self.env["mfg.integration.api.key"].browse(facts.key_id),
+            headers=headers,
+            company_ids=facts.company_ids,
+        )
 
     def _find_key(self, api_key):
-        Key = self.env["mfg.integration.api.key"].sudo()
         prefix = split_key(api_key)
-        key = Key.search([("prefix", "=", prefix)], limit=1) if prefix else Key
+        facts = self._key_facts(prefix) if prefix else None
         presented = hash_key(api_key) if isinstance(api_key, str) else ""
-        stored = key.key_hash if key else _DUMMY_HASH
-        if not hmac.compare_digest(presented, stored) or not key:
+        stored = facts.key_hash if facts else _DUMMY_HASH
+        if not hmac.compare_digest(presented, stored) or not facts:
             reason = "malformed key" if not prefix else "unknown key"
             self._refuse(Unauthenticated, reason, None)
-        return key
+        return facts
+
+    @tools.ormcache("prefix")
+    def _key_facts(self, prefix):
+        """What authentication reads of the key with this prefix and of its
+        client, or None. Cached: keys, clients and scopes clear it when they
+        change (mfg.integration.auth.source); time-bound states are computed
+        from it on each request."""
+        key = self.env["mfg.integration.api.key"].sudo().search([("prefix", "=", prefix)], limit=1)
+        if not key:
+            return None
+        client = key.client_id
+        return KeyFacts(
+            key_id=key.id,
+            key_hash=key.key_hash,
+            display_prefix=key.display_prefix,
+            revoked_at=key.revoked_at,
+            expires_at=key.expires_at,
+            grace_until=key.grace_until,
+            client_id=client.id,
+            client_name=client.name,
+            client_state=client.state,
+            networks=tuple(parse_networks(client.ip_allowlist)),
+            scopes=frozenset(client.scope_ids.mapped("code")),
+            company_ids=tuple(client._allowed_companies().ids),
+            rate_limit_burst=client.rate_limit_burst,
+            rate_limit_per_minute=client.rate_limit_per_minute,
+            user_id=client.technical_user_id.id,
+        )
 
     def _refuse(self, error_class, reason, client, public_detail=None, **kwargs):
         _logger.warning("API request refused: %s", reason)
         raise error_class(reason, public_detail or UNAUTHENTICATED_DETAIL, client=client, **kwargs)
 
     @api.model
-    def _ip_allowed(self, client, ip_address):
-        networks = parse_networks(client.ip_allowlist)
+    def _ip_allowed(self, networks, ip_address):
         if not networks:
             return True
         try:
@@ -161,15 +218,15 @@ class MfgIntegrationAuth(models.AbstractModel):
         return any(address in network for network in networks)
 
     @api.model
-    def _consume_token(self, client, key, ip_address):
+    def _consume_token(self, facts, ip_address):
         """Token bucket in PostgreSQL, shared by every worker and server.
 
         Runs in its own short transaction so that the bucket row is never
         locked for the length of a business transaction.
         Returns (allowed, RateLimit headers, seconds to wait).
         """
-        burst = client.rate_limit_burst
-        rate = client.rate_limit_per_minute / 60.0
+        burst = facts.rate_limit_burst
+        rate = facts.rate_limit_per_minute / 60.0
         table = SQL.identifier(RATE_TABLE)
         # one round trip: refill by the time elapsed, take a token when one is
         # there, count the key's use; the row lock serialises one client's requests
@@ -198,9 +255,9 @@ class MfgIntegrationAuth(models.AbstractModel):
             burst=burst,
             rate=rate,
             table=table,
-            client=client.id,
+            client=facts.client_id,
             ip=ip_address,
-            key=key.id,
+            key=facts.key_id,
         )
         registry = self.env.registry
         with registry.cursor() as cr:
@@ -220,7 +277,7 @@ class MfgIntegrationAuth(models.AbstractModel):
                            VALUES (%s, %s, clock_timestamp() AT TIME ZONE 'UTC')
                            ON CONFLICT DO NOTHING""",
                         table,
-                        client.id,
+                        facts.client_id,
                         burst,
                     )
                 )
@@ -233,7 +290,7 @@ class MfgIntegrationAuth(models.AbstractModel):
             "RateLimit-Limit": str(burst),
             "RateLimit-Remaining": str(remaining),
             "RateLimit-Reset": str(reset),
-            "RateLimit-Policy": f"{burst};w=60;burst={burst};rate={client.rate_limit_per_minute}",
+            "RateLimit-Policy": f"{burst};w=60;burst={burst};rate={facts.rate_limit_per_minute}",
         }
         retry_after = 0 if allowed else max(1, math.ceil((1 - tokens) / rate))
         return allowed, headers, retry_after

@@ -10,7 +10,7 @@ class MfgIntegrationScope(models.Model):
 
     _name = "mfg.integration.scope"
     _description = "API Scope"
-    _inherit = ["mfg.integration.audited"]
+    _inherit = ["mfg.integration.audited", "mfg.integration.auth.source"]
     _order = "code"
     _rec_name = "code"
 

@@ -127,6 +127,27 @@ class TestKeys(GovernanceCase):
         self.assertFalse(self.client.technical_user_id.active)
         self._assert_refused_like_unknown(self.secret, "is revoked")
 
+    def test_what_authentication_reads_is_cached_until_it_changes(self):
+        def queries_of_one_request():
+            self.env.invalidate_all()  # a new request starts with no record in memory
+            before = self.env.cr.sql_log_count
+            self.Auth.authenticate(self.secret, "10.1.2.3", "production:write")
+            return self.env.cr.sql_log_count - before
+
+        self.env.registry.clear_cache()
+        cold = queries_of_one_request()
+        warm = queries_of_one_request()
+        # the key, its client, scopes and companies are read once, not per request
+        self.assertGreaterEqual(cold - warm, 4, (cold, warm))
+        # every change through Odoo is seen by the next request
+        self.client.write({"scope_ids": [(3, self.scope_prod_write.id)]})
+        with self.assertRaises(Forbidden):
+            self.Auth.authenticate(self.secret, "10.1.2.3", "production:write")
+        self.client.write({"scope_ids": [(4, self.scope_prod_write.id)]})
+        self.Auth.authenticate(self.secret, "10.1.2.3", "production:write")
+        self.key.with_user(self.approver).action_revoke()
+        self._assert_refused_like_unknown(self.secret, "is revoked")
+
     def test_scope_ip_and_company_refusals(self):
         with self.assertRaises(Forbidden) as caught:
             self.Auth.authenticate(self.secret, "10.1.2.3", "quality:write")

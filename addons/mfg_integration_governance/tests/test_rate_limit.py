@@ -6,8 +6,8 @@ from odoo.tools import SQL
 from odoo.addons.mfg_integration_governance.models.auth import RATE_TABLE
 
 
-class _Record:
-    """What _consume_token reads of a client and a key, without a cursor."""
+class _Facts:
+    """What _consume_token reads of a key and its client."""
 
     def __init__(self, **values):
         self.__dict__.update(values)
@@ -33,13 +33,18 @@ class TestRateLimit(TransactionCase):
                 )
             )
 
-    def _client(self, burst, per_minute):
-        return _Record(id=self.client_id, rate_limit_burst=burst, rate_limit_per_minute=per_minute)
+    def _facts(self, burst, per_minute):
+        return _Facts(
+            client_id=self.client_id,
+            key_id=0,
+            rate_limit_burst=burst,
+            rate_limit_per_minute=per_minute,
+        )
 
     def test_burst_then_refusal_with_retry_after(self):
         Auth = self.env["mfg.integration.auth"]
-        client, key = self._client(3, 6), _Record(id=0)
-        outcomes = [Auth._consume_token(client, key, "127.0.0.1") for _i in range(4)]
+        facts = self._facts(3, 6)
+        outcomes = [Auth._consume_token(facts, "127.0.0.1") for _i in range(4)]
         self.assertEqual([allowed for allowed, _h, _r in outcomes], [True, True, True, False])
         self.assertEqual(outcomes[0][1]["RateLimit-Remaining"], "2")
         self.assertEqual(outcomes[2][1]["RateLimit-Remaining"], "0")
@@ -51,14 +56,14 @@ class TestRateLimit(TransactionCase):
     def test_two_concurrent_cursors_share_one_bucket(self):
         """Two threads, each with its own database connection, race for 10 tokens."""
         Auth = self.env["mfg.integration.auth"]
-        client, key = self._client(10, 1), _Record(id=0)
+        facts = self._facts(10, 1)
         results = []
         barrier = threading.Barrier(2)
 
         def hammer():
             barrier.wait()
             for _i in range(15):
-                results.append(Auth._consume_token(client, key, "127.0.0.1")[0])
+                results.append(Auth._consume_token(facts, "127.0.0.1")[0])
 
         threads = [threading.Thread(target=hammer) for _i in range(2)]
         for thread in threads:
