@@ -31,5 +31,5 @@ def test_quick_benchmark_prints_every_measure():
     ):
         assert measure in table, measure
     # every benchmark event reached the receiver, with one and with two job slots
-    assert table.count("400/400") == 2, table
+    assert table.count("200/200") == 2, table
     print(table)
