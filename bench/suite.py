@@ -485,8 +485,12 @@ def measure_outbound(server, args, receiver, events, conf):
     return len(drained) / span, latencies, min(len(received), len(drained)), expected
 
 
+MAX_BATCH = 1000  # the API's default largest batch (Settings)
+
+
 def measure_batch(rest, rpc, count):
-    """Inventory counts: one asynchronous request against execute_kw per count."""
+    """Inventory counts: asynchronous requests (one per 1,000 counts) against two
+    execute_kw calls per count."""
     movements = [
         {
             "type": "count",
@@ -498,16 +502,21 @@ def measure_batch(rest, rpc, count):
         for n in range(count)
     ]
     started = time.perf_counter()
-    location = rest.call("POST", "/inventory/movements", {"movements": movements}).headers[
-        "Location"
+    # as a WMS sends them: requests of at most the largest batch the API takes
+    locations = [
+        rest.call(
+            "POST", "/inventory/movements", {"movements": movements[i : i + MAX_BATCH]}
+        ).headers["Location"]
+        for i in range(0, count, MAX_BATCH)
     ]
-    while True:
-        status = rest.call("GET", location.removeprefix(API)).json()
-        if status["status"] not in ("queued", "processing"):
-            break
-        time.sleep(0.2)
+    for location in locations:
+        while True:
+            status = rest.call("GET", location.removeprefix(API)).json()
+            if status["status"] not in ("queued", "processing"):
+                break
+            time.sleep(0.2)
+        assert status["status"] == "done", status
     rest_seconds = time.perf_counter() - started
-    assert status["status"] == "done", status
     housing = rpc.execute("product.product", "search", [("default_code", "=", "HSG-10")])[0]
     stock = rpc.execute("stock.location", "search", [("complete_name", "=", "WH/Stock")])[0]
 
@@ -533,12 +542,15 @@ def main(argv=None):
     parser.add_argument("--conf2", required=True, help="server config with two job slots")
     parser.add_argument("--db", required=True)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--batch", type=int, help="inventory counts of the batch measure")
     args = parser.parse_args(argv)
     sizes = (
         {"inbound": 6, "overhead": 200, "mapping": 1000, "events": 100, "batch": 30}
         if args.quick
         else {"inbound": 200, "overhead": 2000, "mapping": 20000, "events": 1500, "batch": 500}
     )
+    if args.batch:
+        sizes["batch"] = args.batch
     rows = []
     logs = Path(tempfile.mkdtemp())
     receiver = Receiver()
@@ -618,7 +630,7 @@ def main(argv=None):
         rows.append(
             (f"Batch: {sizes['batch']} inventory counts, seconds to all applied", "", "", "")
         )
-        rows.append(("  one asynchronous request (queue_job)", f"{rest_seconds:.1f}", "", ""))
+        rows.append(("  asynchronous requests (queue_job)", f"{rest_seconds:.1f}", "", ""))
         rows.append(("  JSON-RPC, 2 calls a count, 4 clients", f"{rpc_seconds:.1f}", "", ""))
         rows.append(("  speed-up", f"{rpc_seconds / rest_seconds:.2f}", "", ""))
         rows.append(

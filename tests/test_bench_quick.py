@@ -22,7 +22,7 @@ def test_quick_benchmark_prints_every_measure():
         "the same with a finished lot",
         "JSON-RPC execute_kw, known ids, 3 calls",
         "bare Odoo controller",
-        "one asynchronous request",
+        "asynchronous requests (queue_job)",
         "uncached",
         "plain Python loop",
         "Odoo, 1 job slot(s)",
