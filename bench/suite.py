@@ -2,7 +2,7 @@
 on the same server, printed as one table.
 
     bench/run            # full run
-    bench/run --quick    # small sizes, under a minute or two: proves the benchmark works
+    bench/run --quick    # small sizes, under a minute: proves the benchmark works
 """
 
 import argparse
@@ -11,7 +11,6 @@ import json
 import os
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,10 +38,6 @@ def load(name, path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-sign = load("webhook_crypto", os.path.join(WEBHOOK_ADDON, "crypto.py")).sign
-Receiver = load("webhook_receiver", os.path.join(WEBHOOK_ADDON, "tests", "receiver.py")).Receiver
 
 
 sign = load("webhook_crypto", WEBHOOK_ADDON / "crypto.py").sign
@@ -90,6 +85,19 @@ STARTED = time.monotonic()
 def progress(what):
     """What runs now, on stderr: the table comes at the end."""
     print(f"[{time.monotonic() - STARTED:5.0f} s] {what}", file=sys.stderr, flush=True)
+
+
+_SESSIONS = threading.local()
+
+
+def thread_session(purpose):
+    """A kept-alive HTTP session of this thread, one per purpose (their
+    connections stay apart)."""
+    session = getattr(_SESSIONS, purpose, None)
+    if session is None:
+        session = requests.Session()
+        setattr(_SESSIONS, purpose, session)
+    return session
 
 
 def percentile(values, share):
@@ -149,13 +157,10 @@ class JsonRpc:
 
     def __init__(self, url, db, login="admin", password="admin"):
         self.url, self.db, self.password = url + "/jsonrpc", db, password
-        self.local = threading.local()
         self.uid = self._call("common", "login", db, login, password)
 
     def _call(self, service, method, *args):
-        session = getattr(self.local, "session", None) or requests.Session()
-        self.local.session = session
-        response = session.post(
+        response = thread_session("jsonrpc").post(
             self.url,
             json={
                 "jsonrpc": "2.0",
@@ -197,13 +202,10 @@ class JsonRpc:
 class Rest:
     def __init__(self, url, key):
         self.url, self.key = url + API, key
-        self.local = threading.local()
 
     def call(self, method, path, body=None, **headers):
-        session = getattr(self.local, "session", None) or requests.Session()
-        self.local.session = session
         for _attempt in range(6):  # as a client should: 429 and 503 say when to come back
-            response = session.request(
+            response = thread_session("rest").request(
                 method,
                 self.url + path,
                 json=body,
@@ -352,12 +354,9 @@ def measure_inbound(rest, rpc, product, external_id, count, lot_tracked=False):
 
 
 def measure_overhead(url, rest, count):
-    local = threading.local()
-
     def framework(n):
-        session = getattr(local, "s", None) or requests.Session()
-        local.s = session
-        response = session.post(
+        # no retry, unlike Rest.call: a refusal is a failed measure
+        response = thread_session("framework").post(
             url + API + "/bench/echo",
             json={"n": n},
             timeout=60,
@@ -369,9 +368,7 @@ def measure_overhead(url, rest, count):
         assert response.status_code == 200, response.text
 
     def plain(n):
-        session = getattr(local, "b", None) or requests.Session()
-        local.b = session
-        response = session.post(url + "/bench/bare/echo", json={"n": n}, timeout=60)
+        response = thread_session("bare").post(url + "/bench/bare/echo", json={"n": n}, timeout=60)
         assert response.status_code == 200, response.text
 
     for n in range(20):  # warm both paths
@@ -402,24 +399,10 @@ print("MAPPING " + json.dumps({"cached": run({n}, False), "uncached": run({n} //
 
 
 def measure_mapping(args, count):
-    result = subprocess.run(
-        [
-            sys.executable,
-            os.path.join(args.odoo_src, "odoo-bin"),
-            "shell",
-            "-c",
-            args.conf1,
-            "-d",
-            args.db,
-            "--no-http",
-            "--log-level=warn",
-        ],
-        input=MAPPING_SCRIPT.replace("{n}", str(count)),
-        text=True,
-        capture_output=True,
-        check=True,
+    output = odoo_shell(
+        args.odoo_src, args.conf1, args.db, MAPPING_SCRIPT.replace("{n}", str(count))
     )
-    line = next(line for line in result.stdout.splitlines() if line.startswith("MAPPING "))
+    line = next(line for line in output.splitlines() if line.startswith("MAPPING "))
     return json.loads(line[len("MAPPING ") :])
 
 

@@ -156,8 +156,9 @@ def stop_server(process):
 
 
 def odoo_shell(odoo_src, conf, db, script):
-    """Run Python in `odoo-bin shell` against db (it commits what the script commits)."""
-    subprocess.run(
+    """Run Python in `odoo-bin shell` against db (it commits what the script
+    commits); return what it printed."""
+    return subprocess.run(
         [
             sys.executable,
             os.path.join(odoo_src, "odoo-bin"),
@@ -173,7 +174,7 @@ def odoo_shell(odoo_src, conf, db, script):
         text=True,
         check=True,
         capture_output=True,
-    )
+    ).stdout
 
 
 class PrivateCluster:

@@ -7,11 +7,11 @@ import secrets
 import time
 import uuid
 
-import psycopg2.errors
 from jsonschema import Draft202012Validator
 
 from odoo import api, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from odoo.addons.mfg_integration_core.exceptions import MappingError
 from odoo.addons.mfg_integration_governance.models.auth import AuthRefused
@@ -26,11 +26,7 @@ _logger = logging.getLogger(__name__)
 
 TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 # errors that Odoo's request loop retries with a fresh transaction
-RETRYABLE = (
-    psycopg2.errors.SerializationFailure,
-    psycopg2.errors.DeadlockDetected,
-    psycopg2.errors.LockNotAvailable,
-)
+RETRYABLE = PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 _VALIDATORS = {}
 
 

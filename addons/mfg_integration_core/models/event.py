@@ -124,12 +124,11 @@ class MfgIntegrationEvent(models.Model):
         self.env.cr.execute(
             """
             INSERT INTO mfg_integration_event_subject AS counter (subject, last_sequence)
-            VALUES (%s, COALESCE(
-                (SELECT MAX(sequence) FROM mfg_integration_event WHERE subject = %s), 0) + 1)
+            VALUES (%s, 1)
             ON CONFLICT (subject) DO UPDATE SET last_sequence = counter.last_sequence + 1
             RETURNING last_sequence
             """,
-            [subject, subject],
+            [subject],
         )
         sequence = self.env.cr.fetchone()[0]
         context = self.env.context
@@ -154,12 +153,18 @@ class MfgIntegrationEvent(models.Model):
         return event
 
     def init(self):
+        # the counters start where the events are: emitting then needs no look-up
         self.env.cr.execute(
             """
             CREATE TABLE IF NOT EXISTS mfg_integration_event_subject (
                 subject varchar PRIMARY KEY,
                 last_sequence integer NOT NULL
-            )
+            );
+            INSERT INTO mfg_integration_event_subject AS counter (subject, last_sequence)
+            SELECT subject, MAX(sequence) FROM mfg_integration_event
+             WHERE subject IS NOT NULL GROUP BY subject
+            ON CONFLICT (subject) DO UPDATE
+               SET last_sequence = GREATEST(counter.last_sequence, EXCLUDED.last_sequence)
             """
         )
 
