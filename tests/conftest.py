@@ -35,7 +35,28 @@ def odoo_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory):
+def demo_receiver(tmp_path_factory):
+    """Point a demo plant's endpoints at a new demo receiver on a free port.
+
+    ``make(server, listen=True)`` issues the plant's demo credentials (the
+    receiver verifies signatures with them) and returns (receiver, credentials,
+    port, HTTP server or None); unless told not to, the receiver listens before
+    the endpoints point at it."""
+
+    def make(server, listen=True):
+        port = free_port()
+        credentials_path = tmp_path_factory.mktemp("receiver") / "credentials.json"
+        receiver = Receiver(credentials_path, quiet=True)
+        http = serve(port, receiver) if listen else None
+        credentials = issue_credentials(server.url, server.db, f"http://127.0.0.1:{port}")
+        credentials_path.write_text(json.dumps(credentials))
+        return receiver, credentials, port, http
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory, demo_receiver):
     """A server on a fresh database with the demo plant, and the demo receiver."""
     db = os.environ.get("MFG_DEMO_DB")
     if not db:
@@ -44,12 +65,7 @@ def demo(tmp_path_factory):
     process, server = start_server(
         os.environ["MFG_ODOO_SRC"], os.environ["MFG_E2E_CONF"], db, log_path
     )
-    port = free_port()
-    credentials_path = tmp_path_factory.mktemp("demo") / "credentials.json"
-    receiver = Receiver(credentials_path, quiet=True)
-    http = serve(port, receiver)
-    credentials = issue_credentials(server.url, db, f"http://127.0.0.1:{port}")
-    credentials_path.write_text(json.dumps(credentials))
+    receiver, credentials, _port, http = demo_receiver(server)
     server.login()
     yield server, receiver, credentials
     http.shutdown()

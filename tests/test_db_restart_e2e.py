@@ -3,7 +3,6 @@ starts again. Callers get 503 problem documents, never Odoo's HTML error page,
 and everything goes on once the database is back, with nobody stepping in."""
 
 import configparser
-import json
 import os
 import shutil
 import tempfile
@@ -12,17 +11,14 @@ import time
 
 import pytest
 import requests
-from credentials import issue_credentials
 from harness import (
     PrivateCluster,
-    free_port,
     received_subjects,
     settle_deliveries,
     start_server,
     stop_server,
     wait_for,
 )
-from receiver import Receiver, serve
 
 API = "/api/mfg/v1"
 ORDERS = 60
@@ -30,7 +26,7 @@ OUTAGE_SECONDS = 6
 
 
 @pytest.fixture(scope="module")
-def plant(tmp_path_factory):
+def plant(tmp_path_factory, demo_receiver):
     """Odoo on a copy of the demo plant in a PostgreSQL cluster of the test's own."""
     bindir, source = os.environ.get("MFG_PG_BINDIR"), os.environ.get("MFG_FAULTS_DB")
     if not (bindir and source):
@@ -60,12 +56,7 @@ def plant(tmp_path_factory):
             os.environ["MFG_ODOO_SRC"], str(conf), db, logs / "server.log", ["--max-cron-threads=1"]
         )
         server.psql_args = cluster.psql_args
-        port = free_port()
-        credentials_path = logs / "credentials.json"
-        receiver = Receiver(credentials_path, quiet=True)
-        http = serve(port, receiver)
-        credentials = issue_credentials(server.url, db, f"http://127.0.0.1:{port}")
-        credentials_path.write_text(json.dumps(credentials))
+        receiver, credentials, _port, http = demo_receiver(server)
         server.login()
         yield cluster, server, receiver, credentials
     finally:

@@ -1,16 +1,13 @@
 """Faults: the receiver refusing connections, and Odoo killed in the middle of a
 burst. Nothing is lost; nothing inbound is applied twice."""
 
-import json
 import os
 import threading
 import time
 
 import pytest
 import requests
-from credentials import issue_credentials
 from harness import (
-    free_port,
     kill_server,
     odoo_shell,
     received_subjects,
@@ -19,7 +16,7 @@ from harness import (
     stop_server,
     wait_for,
 )
-from receiver import Receiver, serve
+from receiver import serve
 
 API = "/api/mfg/v1"
 EMIT_SCRIPT = """
@@ -33,7 +30,7 @@ env.cr.commit()
 
 
 @pytest.fixture(scope="module")
-def plant(tmp_path_factory):
+def plant(tmp_path_factory, demo_receiver):
     """A server of our own (it gets killed) on a copy of the demo plant."""
     db = os.environ.get("MFG_FAULTS_DB")
     if not db:
@@ -42,11 +39,8 @@ def plant(tmp_path_factory):
     args = (os.environ["MFG_ODOO_SRC"], os.environ["MFG_E2E_CONF"], db)
     # one cron thread: the webhook watchdog is what finds drains a crash left behind
     process, server = start_server(*args, logs / "server-1.log", ["--max-cron-threads=1"])
-    port = free_port()
-    credentials_path = tmp_path_factory.mktemp("faults") / "credentials.json"
-    receiver = Receiver(credentials_path, quiet=True)
-    credentials = issue_credentials(server.url, db, f"http://127.0.0.1:{port}")
-    credentials_path.write_text(json.dumps(credentials))
+    # nothing listens yet: the first test starts the receiver when it wants
+    receiver, credentials, port, _http = demo_receiver(server, listen=False)
     state = {"process": process, "server": server, "port": port, "http": None, "args": args}
 
     def restart():
