@@ -7,3 +7,4 @@ from . import mapping
 from . import message_log
 from . import res_config_settings
 from . import event
+from . import incident
