@@ -97,6 +97,6 @@ class ApiHttpDispatcher(http.HttpDispatcher):
             "applied. Send it again after Retry-After, with the same Idempotency-Key.",
             retry_after=DATABASE_RETRY_AFTER,
         )
-        response = problem.response(httprequest.path[len(API_PREFIX) :], correlation_id)
+        response = problem.response(httprequest.path, correlation_id)
         response.headers["X-Correlation-ID"] = correlation_id
         return to_http_response(response)

@@ -71,15 +71,15 @@ class ApiProblem(Exception):
         body.update(self.extensions)
         return body
 
-    def response(self, path, correlation_id):
-        """The ApiResponse that carries this problem for a request to ``path``
-        (below the API prefix)."""
+    def response(self, instance, correlation_id):
+        """The ApiResponse that carries this problem for a request to ``instance``
+        (what was asked, e.g. the request's path)."""
         headers = dict(self.headers)
         if self.status in (429, 503) and "Retry-After" not in headers:
             headers["Retry-After"] = str(self.extensions.get("retry_after") or 1)
         return ApiResponse(
             self.status,
-            self.to_dict(instance=API_PREFIX + path, correlation_id=correlation_id),
+            self.to_dict(instance=instance, correlation_id=correlation_id),
             headers,
             content_type="application/problem+json",
         )

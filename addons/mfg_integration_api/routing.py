@@ -11,35 +11,21 @@ API_AUTH = "mfg_api"
 
 @dataclass(frozen=True)
 class ApiRoute:
-    """One endpoint. Addons declare theirs by extending
-    ``mfg.integration.api._api_routes()``.
+    """The REST binding of a command: method and path under API_PREFIX.
+    Addons declare theirs by extending ``mfg.integration.api._api_routes()``,
+    next to the command they bind (its path parameters become the handler's
+    keyword arguments).
 
-    :param handler: "model.name:method" called as
-        ``method(ctx, body, **path_params)`` with the caller's environment
-    :param mode: "sync", or "async" for batches processed by a queue job
-    :param batch_key: in async mode, the body's list whose items are
-        processed one by one
-    :param atomic: in async mode, one failed item fails the whole batch
+    :param command: the command's name; ``version`` which of its versions
+    :param name: the OpenAPI operationId
     """
 
     name: str
     method: str
     path: str
-    handler: str
-    summary: str
-    scope: str | None = None
-    request_schema: dict | None = None
-    response_schema: dict | None = None
-    query_schema: dict | None = None
-    mode: str = "sync"
-    batch_key: str | None = None
-    atomic: bool = False
-    success_status: int = 200
-    latency_class: str = "real-time"
+    command: str
+    version: int = 1
     tag: str = "General"
-    description: str = ""
-    example: dict | None = None
-    max_items_setting: str | None = None
     path_regex: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -51,10 +37,6 @@ class ApiRoute:
             for index, part in enumerate(parts)
         )
         object.__setattr__(self, "path_regex", re.compile(f"^{pattern}$"))
-
-    @property
-    def writes(self):
-        return self.method in ("POST", "PUT", "PATCH", "DELETE")
 
     def match(self, path):
         found = self.path_regex.match(path)

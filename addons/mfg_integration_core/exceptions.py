@@ -52,3 +52,16 @@ class AmbiguousMappingError(MappingError):
     """Several entries match where exactly one is needed."""
 
     code = "ambiguous_mapping"
+
+
+class StateConflictError(UserError):
+    """The record is not in a state that accepts the change (it is done,
+    cancelled, or a newer update was applied already). Transports answer it as
+    a conflict, not as a broken business rule.
+
+    :param extensions: facts for the caller, e.g. the existing record's reference
+    """
+
+    def __init__(self, message, **extensions):
+        super().__init__(message)
+        self.extensions = extensions

@@ -1,4 +1,5 @@
 from . import api_context
+from . import command_pipeline
 from . import api_service
 from . import idempotency
 from . import api_request

@@ -36,9 +36,10 @@ class ApiContext:
     env: object  # the client's technical user, in the request's company
     client: object
     system: object
-    route: object
+    command: object
     correlation_id: str
     query: dict
+    channel: str = ""
 
     @property
     def mapping(self):

@@ -26,8 +26,9 @@ class MfgIntegrationApiRequest(models.Model):
     name = fields.Char(compute="_compute_name")
     client_id = fields.Many2one("mfg.integration.client", required=True, readonly=True, index=True)
     system_id = fields.Many2one(related="client_id.system_id", store=True)
-    route_name = fields.Char(required=True, readonly=True)
-    route = fields.Char(readonly=True)
+    command_name = fields.Char(string="Command", required=True, readonly=True)
+    command_version = fields.Integer(default=1, required=True, readonly=True)
+    route = fields.Char(readonly=True, help="Where the request came in.")
     correlation_id = fields.Char(readonly=True, index=True)
     state = fields.Selection(REQUEST_STATES, default="queued", required=True, index=True)
     item_ids = fields.One2many("mfg.integration.api.request.item", "request_id", readonly=True)
@@ -49,16 +50,16 @@ class MfgIntegrationApiRequest(models.Model):
     @api.model
     def _accept(self, ctx, body):
         """Store a batch and answer 202; a job applies it item by item."""
-        route = ctx.route
-        items = body[route.batch_key]
+        command = ctx.command
+        items = body[command.batch_key]
         limit = self.env["mfg.integration.settings"]._get(
-            route.max_items_setting or "api_max_batch_items", 1000
+            command.max_items_setting or "api_max_batch_items", 1000
         )
         if len(items) > limit:
             raise ApiProblem(
                 "validation-error",
                 f"The batch has {len(items)} items; at most {limit} are accepted at once.",
-                errors=[{"pointer": f"/{route.batch_key}", "detail": f"at most {limit} items"}],
+                errors=[{"pointer": f"/{command.batch_key}", "detail": f"at most {limit} items"}],
             )
         backlog_limit = self.env["mfg.integration.settings"]._get("api_max_backlog", 50)
         backlog = self.sudo().search_count(
@@ -73,8 +74,9 @@ class MfgIntegrationApiRequest(models.Model):
         request = self.sudo().create(
             {
                 "client_id": ctx.client.id,
-                "route_name": route.name,
-                "route": f"{route.method} {API_PREFIX}{route.path}",
+                "command_name": command.name,
+                "command_version": command.version,
+                "route": ctx.channel,
                 "correlation_id": ctx.correlation_id,
                 "item_count": len(items),
                 "item_ids": [
@@ -88,7 +90,9 @@ class MfgIntegrationApiRequest(models.Model):
             .with_delay(
                 channel="root.mfg_integration_api",
                 description=_(
-                    "Apply %(route)s batch %(name)s", route=route.name, name=request.name
+                    "Apply %(command)s batch %(name)s",
+                    command=command.label,
+                    name=request.name,
                 ),
             )
             ._process()
@@ -110,9 +114,8 @@ class MfgIntegrationApiRequest(models.Model):
     # ------------------------------------------------------------------
     # Processing (in a queue job, as the client's technical user)
     # ------------------------------------------------------------------
-    def _route(self):
-        routes = {r.name: r for r in self.env["mfg.integration.api"]._api_routes()}
-        return routes[self.route_name]
+    def _command(self):
+        return self.env["mfg.integration.command"]._command(self.command_name, self.command_version)
 
     def _api_context(self):
         """The context a handler gets, rebuilt for processing outside the request."""
@@ -130,23 +133,24 @@ class MfgIntegrationApiRequest(models.Model):
             env=env,
             client=client.with_env(env),
             system=client.system_id.with_env(env),
-            route=request._route(),
+            command=request._command(),
             correlation_id=request.correlation_id,
             query={},
+            channel=request.route or "",
         )
 
     def _process(self):
         self.ensure_one()
         request = self.sudo()
         ctx = self._api_context()
-        route = ctx.route
+        command = ctx.command
         request.write({"state": "processing", "started_at": fields.Datetime.now()})
         items = request.item_ids.filtered(lambda item: item.state != "done")
-        if route.atomic:
+        if command.atomic:
             try:
                 with self.env.cr.savepoint():
                     for item in items:
-                        item._apply(ctx, route)
+                        item._apply(ctx, command)
             except ApiProblem as problem:
                 failed = items.filtered(lambda item: item.state == "failed")
                 (items - failed).write(
@@ -160,7 +164,7 @@ class MfgIntegrationApiRequest(models.Model):
         else:
             for item in items:
                 try:
-                    item._apply(ctx, route)
+                    item._apply(ctx, command)
                 except ApiProblem as problem:
                     item._notify_failure(problem)
         done, failed = request._update_counts()
@@ -249,17 +253,16 @@ class MfgIntegrationApiRequestItem(models.Model):
         for item in self:
             item.error = json.loads(item.problem).get("detail") if item.problem else False
 
-    def _apply(self, ctx, route):
+    def _apply(self, ctx, command):
         try:
-            result = self.env["mfg.integration.api"]._invoke(
-                ctx, route, json.loads(self.payload), {"index": self.sequence}
+            result = self.env["mfg.integration.command"]._apply(
+                ctx, command, json.loads(self.payload), {"index": self.sequence}
             )
         except ApiProblem as problem:
             self.sudo().write({"state": "failed", "problem": json.dumps(problem.to_dict())})
             raise
-        result.pop("__record__", None)
         self.sudo().write(
-            {"state": "done", "result": json.dumps(result, default=str), "problem": False}
+            {"state": "done", "result": json.dumps(result.data, default=str), "problem": False}
         )
 
     def _exception_retry(self):
@@ -270,7 +273,7 @@ class MfgIntegrationApiRequestItem(models.Model):
         request = self.request_id.with_user(self.request_id.client_id.technical_user_id)
         ctx = request._api_context()
         try:
-            self.with_env(ctx.env)._apply(ctx, ctx.route)
+            self.with_env(ctx.env)._apply(ctx, ctx.command)
         except ApiProblem:
             return False
         self.request_id.sudo()._update_counts()

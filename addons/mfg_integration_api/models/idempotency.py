@@ -34,8 +34,8 @@ class MfgIntegrationIdempotency(models.Model):
     ]
 
     @api.model
-    def _begin(self, client, key, route, request):
-        """Claim the key, or return the stored response to replay.
+    def _begin(self, client, key, command, invocation):
+        """Claim the key, or return the stored outcome to replay.
 
         A concurrent request with the same key waits on the unique index
         until the first one commits, then replays its outcome.
@@ -46,7 +46,13 @@ class MfgIntegrationIdempotency(models.Model):
                 "validation-error", "The Idempotency-Key is longer than 255 characters."
             )
         fingerprint = hashlib.sha256(
-            b"\n".join([request.method.encode(), request.path.encode(), request.body or b""])
+            b"\n".join(
+                [
+                    command.label.encode(),
+                    json.dumps(invocation.params, sort_keys=True).encode(),
+                    invocation.raw or b"",
+                ]
+            )
         ).hexdigest()
         now = fields.Datetime.now()
         hours = self.env["mfg.integration.settings"]._get("api_idempotency_hours", 24)
@@ -66,7 +72,7 @@ class MfgIntegrationIdempotency(models.Model):
             [
                 client.id,
                 key,
-                f"{request.method} {request.path}",
+                f"{invocation.method} {invocation.instance or invocation.channel}".strip(),
                 fingerprint,
                 now + timedelta(hours=hours),
                 client.company_id.id,
@@ -115,6 +121,8 @@ class MfgIntegrationIdempotency(models.Model):
                 "response_headers": json.dumps(kept),
             }
         )
+        # _begin reads the key in SQL: a second invocation in this transaction sees it
+        self.flush_recordset()
 
     @api.model
     def _purge_expired(self):

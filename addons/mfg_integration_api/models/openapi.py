@@ -37,9 +37,9 @@ class MfgIntegrationApiOpenapi(models.AbstractModel):
     @api.model
     def _openapi(self, server_url=""):
         paths = {}
-        for route in self._api_routes():
+        for route, command in self._route_table():
             path = paths.setdefault(API_PREFIX + route.path, {})
-            path[route.method.lower()] = self._openapi_operation(route)
+            path[route.method.lower()] = self._openapi_operation(route, command)
         problem_statuses = sorted({status for status, _t, _m in PROBLEM_TYPES.values()})
         return {
             "openapi": "3.1.0",
@@ -86,7 +86,7 @@ class MfgIntegrationApiOpenapi(models.AbstractModel):
             },
         }
 
-    def _openapi_operation(self, route):
+    def _openapi_operation(self, route, command):
         parameters = [
             {
                 "name": name,
@@ -97,13 +97,13 @@ class MfgIntegrationApiOpenapi(models.AbstractModel):
             }
             for name in re.findall(r"\{(\w+)\}", route.path)
         ]
-        for name, schema in ((route.query_schema or {}).get("properties") or {}).items():
+        for name, schema in ((command.query_schema or {}).get("properties") or {}).items():
             parameters.append(
                 {
                     "name": name,
                     "in": "query",
                     "schema": schema,
-                    "required": name in (route.query_schema.get("required") or []),
+                    "required": name in (command.query_schema.get("required") or []),
                 }
             )
         parameters += [
@@ -116,7 +116,7 @@ class MfgIntegrationApiOpenapi(models.AbstractModel):
                 "description": "Company to act in, among the client's allowed companies.",
             },
         ]
-        if route.writes:
+        if command.writes:
             parameters.append(
                 {
                     "name": "Idempotency-Key",
@@ -127,34 +127,35 @@ class MfgIntegrationApiOpenapi(models.AbstractModel):
                 }
             )
         success = {
-            "description": "Accepted: poll the Location" if route.mode == "async" else "Success",
+            "description": "Accepted: poll the Location" if command.mode == "async" else "Success",
             "content": {
-                "application/json": {"schema": route.response_schema or {"type": "object"}}
+                "application/json": {"schema": command.response_schema or {"type": "object"}}
             },
         }
-        responses = {str(202 if route.mode == "async" else route.success_status): success}
+        responses = {str(202 if command.mode == "async" else command.success_status): success}
         # 503: the database is unreachable, or conflicts outlasted the retries
         codes = {"401", "403", "404", "429", "500", "503"}
-        if route.writes:
+        if command.writes:
             codes |= {"400", "409", "413", "415", "422"}
-        elif route.query_schema:
+        elif command.query_schema:
             codes.add("422")
         for code in sorted(codes):
             responses[code] = {"$ref": f"#/components/responses/{code}"}
         operation = {
             "operationId": route.name,
-            "summary": route.summary,
-            "description": route.description or route.summary,
+            "summary": command.summary,
+            "description": command.description or command.summary,
             "tags": [route.tag],
             "parameters": parameters,
             "responses": responses,
-            "x-required-scope": route.scope,
-            "x-latency-class": route.latency_class,
-            "x-processing": route.mode,
+            "x-command": command.label,
+            "x-required-scope": command.scope,
+            "x-latency-class": command.latency_class,
+            "x-processing": command.mode,
         }
-        if route.request_schema is not None:
-            media = {"schema": route.request_schema}
-            if route.example:
-                media["example"] = route.example
+        if command.request_schema is not None:
+            media = {"schema": command.request_schema}
+            if command.example:
+                media["example"] = command.example
             operation["requestBody"] = {"required": True, "content": {"application/json": media}}
         return operation

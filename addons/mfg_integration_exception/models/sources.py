@@ -103,7 +103,7 @@ class MfgIntegrationApi(models.AbstractModel):
                 self.env,
                 problem,
                 ctx.system.sudo(),
-                detail=f"{ctx.route.method} {ctx.route.path} from {ctx.client.sudo().name}: "
+                detail=f"{ctx.channel} from {ctx.client.sudo().name}: "
                 f"{problem.detail} The sender's next request passes once it is mapped.",
                 correlation_id=ctx.correlation_id,
             )

@@ -5,7 +5,7 @@ from openapi_spec_validator import validate
 
 from odoo.tests import tagged
 
-from odoo.addons.mfg_integration_mrp.models.inbound import MfgIntegrationMrpInbound
+from odoo.addons.mfg_integration_mrp.commands.production import MfgIntegrationMrpInbound
 
 from .common import ApiCase
 
@@ -161,7 +161,7 @@ class TestApiFramework(ApiCase):
         self.assertEqual(status, 201)
         with patch.object(
             MfgIntegrationMrpInbound,
-            "_api_get_production_order",
+            "_command_get_production_order",
             side_effect=RuntimeError("database secret sauce"),
         ):
             body = self.assertProblem(

@@ -50,10 +50,10 @@ class TestSecurityMatrix(ApiCase):
         }
 
     def _calls(self):
-        for route in self.env["mfg.integration.api"]._api_routes():
+        for route, command in self.env["mfg.integration.api"]._route_table():
             path = route.path.replace("{id}", "X-1")
             body = None if route.method in ("GET", "DELETE") else {}
-            yield route, path, body
+            yield route, command, path, body
 
     def test_every_route_refuses_every_bad_credential(self):
         before = self._snapshot()
@@ -72,20 +72,20 @@ class TestSecurityMatrix(ApiCase):
             ),
         }
         checked = 0
-        for route, path, body in self._calls():
+        for route, command, path, body in self._calls():
             for name, (key, headers, status, slug) in refusals.items():
                 with self.subTest(route=route.name, refusal=name):
                     self.assertProblem(
                         self.api(route.method, path, body, key=key, headers=headers), status, slug
                     )
                     checked += 1
-            if not route.scope:  # e.g. a client's own batch status
+            if not command.scope:  # e.g. a client's own batch status
                 continue
             with self.subTest(route=route.name, refusal="missing scope"):
-                key = self.mapping_key if route.scope != "mapping:read" else self.quality_key
+                key = self.mapping_key if command.scope != "mapping:read" else self.quality_key
                 result = self.api(route.method, path, body, key=key)
                 self.assertProblem(result, 403, "forbidden")
-                self.assertIn(f"lacks the scope '{route.scope}'", result[1]["detail"])
+                self.assertIn(f"lacks the scope '{command.scope}'", result[1]["detail"])
                 checked += 1
         self.assertGreaterEqual(checked, 7 * 13 + 12)
         self.assertEqual(self._snapshot(), before, "a refused request changed nothing")

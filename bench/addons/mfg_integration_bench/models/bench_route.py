@@ -1,6 +1,27 @@
 from odoo import api, models
 
+from odoo.addons.mfg_integration_api.commands import Command
 from odoo.addons.mfg_integration_api.routing import ApiRoute
+
+
+class MfgIntegrationCommand(models.AbstractModel):
+    _inherit = "mfg.integration.command"
+
+    @api.model
+    def _mfg_commands(self):
+        return super()._mfg_commands() + [
+            Command(
+                name="bench.echo",
+                handler="mfg.integration.api:_bench_echo",
+                summary="Benchmark: the framework around a trivial business action",
+                scope="production:read",
+                request_schema={
+                    "type": "object",
+                    "required": ["n"],
+                    "properties": {"n": {"type": "integer"}},
+                },
+            )
+        ]
 
 
 class MfgIntegrationApi(models.AbstractModel):
@@ -13,14 +34,7 @@ class MfgIntegrationApi(models.AbstractModel):
                 name="bench_echo",
                 method="POST",
                 path="/bench/echo",
-                handler="mfg.integration.api:_bench_echo",
-                summary="Benchmark: the framework around a trivial business action",
-                scope="production:read",
-                request_schema={
-                    "type": "object",
-                    "required": ["n"],
-                    "properties": {"n": {"type": "integer"}},
-                },
+                command="bench.echo",
                 tag="Benchmark",
             )
         ]

@@ -1,0 +1,105 @@
+"""Commands: what an external system may ask Odoo to do, whatever carries it.
+
+A command is declared once (name, version, JSON Schemas, scope, handler) by
+the addon that owns its business flow, in ``mfg.integration.command``'s
+``_mfg_commands()``. Transports (REST today, a message broker next, the
+asynchronous batch runner, tests) turn what they received into an
+``Invocation`` and run it through one pipeline:
+``env["mfg.integration.command"]._execute(invocation)``.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Command:
+    """One version of one command.
+
+    :param name: dotted name, e.g. ``production_order.confirm``
+    :param handler: "model.name:method", called as
+        ``method(ctx, payload, **params)`` as the caller's technical user; it
+        returns a ``CommandResult`` (or a JSON-able value)
+    :param version: a later version (``v2`` beside ``v1``) reuses the handler
+        of the version it upgrades to through ``upgrade``
+    :param upgrade: ``(payload) -> payload`` turning this version's payload
+        into the handler's (e.g. a renamed field), applied after validation
+    :param maps: the object types and value-map domains it translates
+    :param mode: "sync", or "async": the payload's ``batch_key`` list is
+        stored and its items applied one by one by a queue job
+    :param atomic: in async mode, one failed item fails the whole batch
+    :param success_status: the outcome code of a success (HTTP's vocabulary)
+    """
+
+    name: str
+    handler: str
+    summary: str
+    version: int = 1
+    scope: str | None = None
+    request_schema: dict | None = None
+    response_schema: dict | None = None
+    query_schema: dict | None = None
+    upgrade: object = None
+    maps: tuple = ()
+    writes: bool = True
+    mode: str = "sync"
+    batch_key: str | None = None
+    atomic: bool = False
+    success_status: int = 200
+    latency_class: str = "real-time"
+    description: str = ""
+    example: dict | None = None
+    max_items_setting: str | None = None
+
+    @property
+    def key(self):
+        return (self.name, self.version)
+
+    @property
+    def label(self):
+        return f"{self.name}.v{self.version}"
+
+
+@dataclass
+class CommandResult:
+    """What a handler returns: the data for the caller, and the business
+    record it concerns (linked from the message log)."""
+
+    data: object
+    record: object = None
+
+
+@dataclass
+class ApiKeyIdentity:
+    """A caller that shows an API key (REST)."""
+
+    key: str | None
+    remote_addr: str = ""
+    company_id: int | None = None
+
+    def authenticate(self, auth, scope):
+        """The governance AuthResult; raises AuthRefused."""
+        return auth.authenticate(self.key, self.remote_addr, scope, self.company_id)
+
+
+@dataclass
+class Invocation:
+    """One request to run a command, free of any transport.
+
+    :param channel: how the message log names where it came from, e.g.
+        ``POST /api/mfg/v1/production-orders`` or a queue name
+    :param raw: the payload as received (idempotency fingerprint, message log)
+    """
+
+    command: Command | None
+    identity: object
+    payload: object = None
+    params: dict = field(default_factory=dict)
+    query: dict = field(default_factory=dict)
+    raw: bytes = b""
+    headers: dict = field(default_factory=dict)
+    idempotency_key: str | None = None
+    correlation_id: str | None = None
+    traceparent: str | None = None
+    channel: str = ""
+    method: str = ""
+    instance: str = ""

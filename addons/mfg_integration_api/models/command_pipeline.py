@@ -1,0 +1,362 @@
+"""The one pipeline every inbound command runs through, whatever carried it.
+
+identify the caller -> check scope, company and rate -> validate -> de-duplicate
+by idempotency key -> apply the handler (it maps ids and codes, changes Odoo
+records and emits events, in one savepoint) -> record the message.
+"""
+
+import json
+import logging
+import re
+import secrets
+import time
+import uuid
+
+from jsonschema import Draft202012Validator
+
+from odoo import api, models, tools
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+
+from odoo.addons.mfg_integration_core.exceptions import MappingError, StateConflictError
+from odoo.addons.mfg_integration_governance.models.auth import AuthRefused
+
+from ..api_types import ApiResponse
+from ..commands import Command, CommandResult
+from ..http_adapter import connection_failure
+from ..problems import ApiProblem
+from .api_context import ApiContext, mapping_problem
+
+_logger = logging.getLogger(__name__)
+
+TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+# errors that Odoo's request loop retries with a fresh transaction
+RETRYABLE = PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+_VALIDATORS = {}
+
+
+def validator_for(schema):
+    """One checked validator per distinct schema. Keyed by content: schemas may
+    be built anew on each call, and an id() is reused once its object is gone."""
+    key = json.dumps(schema, sort_keys=True, default=str)
+    validator = _VALIDATORS.get(key)
+    if validator is None:
+        Draft202012Validator.check_schema(schema)
+        validator = _VALIDATORS[key] = Draft202012Validator(
+            schema, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
+    return validator
+
+
+def schema_errors(schema, instance):
+    """All violations, each with the JSON pointer of the failing field."""
+    errors = []
+    for error in sorted(
+        validator_for(schema).iter_errors(instance), key=lambda e: list(e.absolute_path)
+    ):
+        pointer = "".join(f"/{part}" for part in error.absolute_path) or "/"
+        errors.append({"pointer": pointer, "detail": error.message})
+    return errors
+
+
+class MfgIntegrationCommand(models.AbstractModel):
+    _name = "mfg.integration.command"
+    _description = "Inbound Command Pipeline"
+
+    # ------------------------------------------------------------------
+    # The command catalog
+    # ------------------------------------------------------------------
+    @api.model
+    def _mfg_commands(self):
+        """Every command of the suite. Addons extend this list, one file per
+        business flow."""
+        return [
+            Command(
+                name="request.get",
+                handler="mfg.integration.api.request:_api_get_request",
+                summary="Status and item results of an asynchronous request",
+                writes=False,
+                response_schema={"type": "object"},
+            ),
+        ]
+
+    @api.model
+    @tools.ormcache()
+    def _command_table(self):
+        """{(name, version): Command}, built once per registry."""
+        table = {}
+        for command in self._mfg_commands():
+            if command.key in table:
+                raise ValueError(f"Command {command.label} is declared twice.")
+            table[command.key] = command
+        return table
+
+    @api.model
+    def _command(self, name, version=1):
+        command = self._command_table().get((name, version))
+        if command is None:
+            raise ApiProblem("not-found", f"There is no command {name} v{version}.")
+        return command
+
+    def _register_hook(self):
+        """Refuse to load with a command whose handler does not exist."""
+        result = super()._register_hook()
+        self._check_handlers(self._command_table().values())
+        return result
+
+    @api.model
+    def _check_handlers(self, commands):
+        for command in commands:
+            model_name, _sep, method_name = command.handler.partition(":")
+            if model_name not in self.env or not callable(
+                getattr(self.env[model_name], method_name, None)
+            ):
+                raise ValueError(
+                    f"Command {command.label}: handler {command.handler} does not exist."
+                )
+
+    # ------------------------------------------------------------------
+    # The pipeline
+    # ------------------------------------------------------------------
+    @api.model
+    def _execute(self, invocation, problem=None):
+        """Run one invocation; return its outcome as an ApiResponse (status,
+        body, headers). Never raises but for retryable database errors.
+
+        :param problem: answer with this problem (recorded like any other), e.g.
+            when the transport could not make sense of what it received
+        """
+        started = time.perf_counter()
+        invocation.correlation_id = (invocation.correlation_id or str(uuid.uuid4()))[:128]
+        invocation.traceparent = self._child_traceparent(invocation.traceparent)
+        state = {"client": None, "record": None, "error": None}
+        try:
+            if problem:
+                raise problem
+            response = self._run(invocation, state)
+        except RETRYABLE:
+            raise
+        except ApiProblem as refused:
+            response = self._problem_response(refused, invocation)
+            state["error"] = refused.detail
+            state["problem"] = refused
+            if getattr(refused, "client", None) and not state["client"]:
+                state["client"] = refused.client.sudo()
+        except Exception as error:
+            if connection_failure(error):
+                raise  # nothing can be recorded now: the transport answers 503
+            _logger.exception(
+                "Command %s failed [%s]", invocation.channel, invocation.correlation_id
+            )
+            failure = ApiProblem(
+                "internal-error",
+                f"An unexpected error occurred; quote correlation id "
+                f"{invocation.correlation_id} to the administrator.",
+            )
+            response = self._problem_response(failure, invocation)
+            state["error"] = f"{type(error).__name__}: {error}"
+        response.headers.update(
+            {"X-Correlation-ID": invocation.correlation_id, "traceparent": invocation.traceparent}
+        )
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        self._record(invocation, response, state, latency_ms)
+        return response
+
+    def _run(self, invocation, state):
+        command = invocation.command
+        # JSON can only carry NUL as the escape \u0000: look closer only when it is there
+        if (
+            b"\\u0000" in (invocation.raw or b"")
+            or any("\x00" in str(value) for value in invocation.params.values())
+            or any("\x00" in f"{key}{value}" for key, value in invocation.query.items())
+        ):
+            self._reject_nul(
+                {
+                    "path": invocation.params,
+                    "query": invocation.query,
+                    "body": invocation.payload,
+                }
+            )
+        auth = self._identify(invocation.identity, command)
+        client = auth.client.sudo()
+        state["client"] = client
+        if command.query_schema:
+            errors = schema_errors(command.query_schema, invocation.query)
+            if errors:
+                raise ApiProblem(
+                    "validation-error", "The query parameters are not valid.", errors=errors
+                )
+        payload = invocation.payload
+        if command.request_schema is not None:
+            errors = schema_errors(command.request_schema, payload)
+            if errors:
+                raise ApiProblem(
+                    "validation-error",
+                    f"The body does not match the schema of {command.label}: "
+                    f"{len(errors)} error(s).",
+                    errors=errors,
+                )
+            if command.upgrade:
+                payload = command.upgrade(payload)
+        env = self._caller_env(auth, invocation)
+        ctx = ApiContext(
+            env=env,
+            client=client.with_env(env),
+            system=client.system_id.with_env(env),
+            command=command,
+            correlation_id=invocation.correlation_id,
+            query=invocation.query,
+            channel=invocation.channel,
+        )
+        idempotency = None
+        if command.writes and invocation.idempotency_key:
+            idempotency, replay = self.env["mfg.integration.idempotency"]._begin(
+                client, invocation.idempotency_key, command, invocation
+            )
+            if replay:
+                replay.headers.update(auth.headers)
+                replay.headers["Idempotent-Replayed"] = "true"
+                state["replayed"] = True
+                return replay
+        try:
+            if command.mode == "async":
+                response = self.env["mfg.integration.api.request"]._accept(ctx, payload)
+            else:
+                result = self._apply(ctx, command, payload, invocation.params)
+                state["record"] = result.record
+                response = ApiResponse(command.success_status, result.data)
+        except ApiProblem as refused:
+            response = self._problem_response(refused, invocation)
+            state["error"] = refused.detail
+            self.env["mfg.integration.api"]._on_request_refused(ctx, refused)
+        response.headers.update(auth.headers)
+        if idempotency:
+            idempotency._finish(response)
+        return response
+
+    @api.model
+    def _apply(self, ctx, command, payload, params=None):
+        """Run a command's handler in a savepoint; return a CommandResult.
+        Every failure becomes an ApiProblem and leaves nothing behind."""
+        model_name, method_name = command.handler.split(":")
+        handler = getattr(ctx.env[model_name], method_name)
+        try:
+            with self.env.cr.savepoint():
+                result = handler(ctx, payload, **(params or {}))
+                ctx.env.flush_all()
+        except RETRYABLE:
+            raise
+        except ApiProblem:
+            raise
+        except MappingError as error:
+            raise mapping_problem(error) from error
+        except StateConflictError as error:
+            raise ApiProblem("conflict", str(error.args[0]), **error.extensions) from error
+        except AccessError as error:
+            raise ApiProblem("forbidden", str(error.args[0])) from error
+        except (UserError, ValidationError) as error:
+            raise ApiProblem("business-rule", str(error.args[0])) from error
+        return result if isinstance(result, CommandResult) else CommandResult(result)
+
+    def _identify(self, identity, command):
+        """Who calls, checked for the command's scope, company and rate."""
+        try:
+            return identity.authenticate(self.env["mfg.integration.auth"].sudo(), command.scope)
+        except AuthRefused as refusal:
+            slug = {401: "unauthenticated", 403: "forbidden", 429: "rate-limited"}[refusal.status]
+            extensions = {"retry_after": refusal.retry_after} if refusal.retry_after else {}
+            problem = ApiProblem(slug, refusal.public_detail, headers=refusal.headers, **extensions)
+            problem.reason = refusal.reason
+            problem.client = refusal.client
+            if refusal.status == 401:
+                problem.headers["WWW-Authenticate"] = 'Bearer realm="mfg-integration"'
+            raise problem from refusal
+
+    def _reject_nul(self, parts):
+        """PostgreSQL text cannot hold NUL characters: refuse them up front (422)."""
+        errors = []
+
+        def walk(value, pointer):
+            if isinstance(value, str):
+                if "\x00" in value:
+                    errors.append({"pointer": pointer or "/", "detail": "contains a NUL character"})
+            elif isinstance(value, dict):
+                for key, item in value.items():
+                    walk(key, pointer)
+                    walk(item, f"{pointer}/{key}")
+            elif isinstance(value, list):
+                for index, item in enumerate(value):
+                    walk(item, f"{pointer}/{index}")
+
+        for name, value in parts.items():
+            walk(value, "" if name == "body" else f"#{name}")
+        if errors:
+            raise ApiProblem(
+                "validation-error",
+                "Text may not contain NUL (U+0000) characters.",
+                errors=errors[:20],
+            )
+
+    def _caller_env(self, auth, invocation):
+        """The technical user's environment, in the wanted company."""
+        companies = auth.company_ids  # the client's own company first
+        wanted = getattr(invocation.identity, "company_id", None)
+        current = next((id_ for id_ in companies if id_ == wanted), companies[0])
+        return self.env(
+            user=auth.user.id,
+            context={
+                "allowed_company_ids": [current] + [id_ for id_ in companies if id_ != current],
+                "tz": "UTC",
+                "lang": "en_US",
+                "mfg_api_client_id": auth.client.id,
+                # events emitted by the command carry its correlation and trace
+                "mfg_correlation_id": invocation.correlation_id,
+                "mfg_traceparent": invocation.traceparent,
+            },
+        )
+
+    # ------------------------------------------------------------------
+    # Outcomes and the message log
+    # ------------------------------------------------------------------
+    def _problem_response(self, problem, invocation):
+        return problem.response(invocation.instance, invocation.correlation_id)
+
+    def _child_traceparent(self, incoming):
+        found = TRACEPARENT.match(incoming or "")
+        trace_id = found.group(1) if found else secrets.token_hex(16)
+        flags = found.group(3) if found else "01"
+        return f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
+
+    def _record(self, invocation, response, state, latency_ms):
+        client = state.get("client")
+        status = response.status
+        outcome = (
+            "accepted"
+            if status == 202
+            else "success"
+            if status < 400
+            else "failed"
+            if status >= 500
+            else "rejected"
+        )
+        error = state.get("error")
+        reason = getattr(state.get("problem"), "reason", None)
+        values = {
+            "direction": "inbound",
+            "system_id": client.system_id.id if client else False,
+            "route": invocation.channel,
+            "method": invocation.method,
+            "correlation_id": invocation.correlation_id,
+            "traceparent": invocation.traceparent,
+            "status": outcome,
+            "http_status": status,
+            "latency_ms": latency_ms,
+            "request_headers": {k: v for k, v in invocation.headers.items() if k != "cookie"},
+            "request_payload": invocation.raw or None,
+            "response_payload": response.body,
+            "error": error if not reason else f"{error} ({reason})",
+            "company_id": client.company_id.id if client else self.env.company.id,
+        }
+        if state.get("replayed"):
+            values["error"] = "replayed from the Idempotency-Key store"
+        self.env["mfg.integration.message.log"]._log_exchange(values, record=state.get("record"))

@@ -1,0 +1,116 @@
+"""Quality: lots and serials put on hold and released."""
+
+from odoo import api, models
+
+from odoo.addons.mfg_integration_api.commands import Command, CommandResult
+from odoo.addons.mfg_integration_api.routing import ApiRoute
+
+from ..schemas import EXTERNAL_ID
+
+QUALITY_HOLD = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["lot", "product"],
+    "properties": {
+        "lot": {**EXTERNAL_ID, "description": "Lot or serial, your id or the Odoo name."},
+        "product": EXTERNAL_ID,
+        "reason": {"type": "string", "maxLength": 1000},
+    },
+}
+
+HOLD_STATUS = {
+    "type": "object",
+    "required": ["lot", "status"],
+    "properties": {
+        "lot": {"type": "string"},
+        "status": {"enum": ["held", "released"]},
+        "open_deliveries": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+HANDLERS = "mfg.integration.mrp.inbound"
+
+
+class MfgIntegrationCommand(models.AbstractModel):
+    _inherit = "mfg.integration.command"
+
+    @api.model
+    def _mfg_commands(self):
+        return super()._mfg_commands() + [
+            Command(
+                name="quality.hold",
+                handler=f"{HANDLERS}:_command_quality_hold",
+                scope="quality:write",
+                summary="Put a lot or serial on hold: it can no longer be reserved or shipped",
+                request_schema=QUALITY_HOLD,
+                response_schema=HOLD_STATUS,
+                maps=("product", "lot", "serial"),
+                example={"lot": "LOT-2026-0042", "product": "FG-100", "reason": "Porosity found"},
+            ),
+            Command(
+                name="quality.release",
+                handler=f"{HANDLERS}:_command_quality_release",
+                scope="quality:write",
+                summary="Release a held lot or serial",
+                request_schema=QUALITY_HOLD,
+                response_schema=HOLD_STATUS,
+                maps=("product", "lot", "serial"),
+            ),
+        ]
+
+
+class MfgIntegrationApi(models.AbstractModel):
+    _inherit = "mfg.integration.api"
+
+    @api.model
+    def _api_routes(self):
+        return super()._api_routes() + [
+            ApiRoute(
+                name="quality_hold",
+                method="POST",
+                path="/quality/holds",
+                command="quality.hold",
+                tag="Quality",
+            ),
+            ApiRoute(
+                name="quality_release",
+                method="POST",
+                path="/quality/releases",
+                command="quality.release",
+                tag="Quality",
+            ),
+        ]
+
+
+class MfgIntegrationMrpInbound(models.AbstractModel):
+    _inherit = "mfg.integration.mrp.inbound"
+
+    def _hold_lot(self, ctx, body):
+        product = ctx.resolve("product", body["product"], "/product")
+        return self._lot(ctx, product, body["lot"], "/lot")
+
+    @api.model
+    def _command_quality_hold(self, ctx, body):
+        lot = self._hold_lot(ctx, body)
+        blocked = lot._mfg_put_on_hold(body.get("reason"))
+        if blocked:
+            self._on_quality_hold_blocks_delivery(ctx, lot, blocked)
+        return CommandResult(
+            {
+                "lot": body["lot"],
+                "status": "held",
+                "open_deliveries": blocked.picking_id.mapped("name"),
+            },
+            lot,
+        )
+
+    @api.model
+    def _on_quality_hold_blocks_delivery(self, ctx, lot, moves):
+        """Hook: a held lot was reserved for deliveries (the moves)."""
+        return None
+
+    @api.model
+    def _command_quality_release(self, ctx, body):
+        lot = self._hold_lot(ctx, body)
+        lot._mfg_release(body.get("reason"))
+        return CommandResult({"lot": body["lot"], "status": "released"}, lot)
