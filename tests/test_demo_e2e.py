@@ -44,8 +44,19 @@ def test_installing_the_demo_twice_created_nothing_twice(demo):
     assert len(credentials["deliveries"]) == 15
 
 
+def traffic_proof_configuration(server):
+    """What ordinary traffic must never change: the mapping cache generation,
+    the governance audit trail and the master-data cross-references."""
+    return (
+        server.sql("SELECT last_value FROM mfg_integration_mapping_generation"),
+        server.sql("SELECT count(*) FROM mfg_integration_audit_log"),
+        server.sql("SELECT count(*) FROM mfg_integration_xref"),
+    )
+
+
 def test_short_scenario_end_to_end(demo):
     server, receiver, credentials = demo
+    configuration = traffic_proof_configuration(server)
     plant = Plant(server.url, credentials, seed=7)
     plant.short_scenario()
     outcomes = {(action, status) for action, status, _latency, _problem in plant.results}
@@ -130,3 +141,11 @@ def test_short_scenario_end_to_end(demo):
         if e["type"] == "mrp.production.confirmed.v1" and e["system"] == "MES-01"
     ]
     assert any(f"SIM-{plant.run}" in str(e["data"]) for e in confirmed)
+    # the sender's ids live in the link table; configuration did not move
+    assert traffic_proof_configuration(server) == configuration
+    linked = server.sql(
+        "SELECT count(*) FROM mfg_integration_link link JOIN mfg_integration_object_type type"
+        " ON type.id = link.object_type_id WHERE type.code = 'production'"
+        f" AND link.external_id LIKE 'SIM-{plant.run}%'"
+    )
+    assert linked == "2"

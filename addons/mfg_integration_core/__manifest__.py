@@ -18,6 +18,7 @@
         "views/integration_system_views.xml",
         "views/object_type_views.xml",
         "views/xref_views.xml",
+        "views/link_views.xml",
         "views/value_map_views.xml",
         "views/message_log_views.xml",
         "views/event_views.xml",

@@ -1,11 +1,9 @@
-"""What a route handler gets: the caller's environment and translation helpers."""
+"""What a command handler gets: the caller's environment and translation helpers."""
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from odoo import fields
-
-from odoo.addons.mfg_integration_core.exceptions import MappingError
+from odoo.addons.mfg_integration_core.exceptions import MappingError, StateConflictError
 
 from ..problems import ApiProblem
 
@@ -94,17 +92,9 @@ class ApiContext:
         return self.mapping.external_id_of(self.system, record, object_type, raise_if_missing=False)
 
     def register(self, object_type, external_id, record, source_timestamp=None):
-        """Record the caller's id for a record it created."""
-        system = self._system_required()
-        type_record = self.env["mfg.integration.object.type"].sudo()._find(object_type)
-        self.env["mfg.integration.xref"].sudo().create(
-            {
-                "system_id": system.id,
-                "object_type_id": type_record.id,
-                "external_id": external_id,
-                "res_id": record.id,
-                "source_updated_at": source_timestamp,
-            }
+        """Remember the caller's id for a record its command created."""
+        self.env["mfg.integration.link"]._link(
+            self._system_required(), object_type, external_id, record, source_timestamp
         )
 
     def check_stale(self, object_type, record, source_timestamp, pointer="/source_timestamp"):
@@ -112,29 +102,16 @@ class ApiContext:
         if not source_timestamp or not self.system:
             return
         when = parse_timestamp(source_timestamp, pointer)
-        xref = (
-            self.env["mfg.integration.xref"]
-            .sudo()
-            .search(
-                [
-                    ("system_id", "=", self.system.id),
-                    ("object_type_id.code", "=", object_type),
-                    ("res_id", "=", record.id),
-                ],
-                limit=1,
+        try:
+            self.env["mfg.integration.link"]._advance_source_time(
+                self.system, object_type, record, when
             )
-        )
-        if not xref:
-            return
-        if xref.source_updated_at and when < xref.source_updated_at:
+        except StateConflictError as error:
             raise ApiProblem(
                 "conflict",
-                f"This update was made at {fields.Datetime.to_string(when)} UTC, before the last "
-                f"one applied to {record.display_name} "
-                f"({fields.Datetime.to_string(xref.source_updated_at)} UTC); it is ignored.",
+                str(error.args[0]),
                 errors=[{"pointer": pointer, "detail": "older than the last applied update"}],
-            )
-        xref.source_updated_at = when
+            ) from error
 
 
 def parse_timestamp(value, pointer):

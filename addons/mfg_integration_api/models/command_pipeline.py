@@ -241,9 +241,14 @@ class MfgIntegrationCommand(models.AbstractModel):
         model_name, method_name = command.handler.split(":")
         handler = getattr(ctx.env[model_name], method_name)
         try:
-            with self.env.cr.savepoint():
-                result = handler(ctx, payload, **(params or {}))
-                ctx.env.flush_all()
+            try:
+                with self.env.cr.savepoint():
+                    result = handler(ctx, payload, **(params or {}))
+                    ctx.env.flush_all()
+            except Exception:
+                # links found inside the savepoint may be gone with it
+                self.env["mfg.integration.mapping"]._forget_links()
+                raise
         except RETRYABLE:
             raise
         except ApiProblem:

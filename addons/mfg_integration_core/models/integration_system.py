@@ -18,7 +18,7 @@ class MfgIntegrationSystem(models.Model):
 
     _name = "mfg.integration.system"
     _description = "Connected System"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "mfg.integration.mapping.source"]
     _order = "code"
     _rec_names_search = ["code", "name"]
     _check_company_auto = True

@@ -20,6 +20,7 @@ from ..exceptions import (
 
 GENERATION_SEQUENCE = "mfg_integration_mapping_generation"
 GENERATION_KEY = "mfg_integration_mapping_generation"
+LINKS_KEY = "mfg_integration_links"
 _MISSING = object()
 
 
@@ -202,6 +203,8 @@ class MfgIntegrationMapping(models.AbstractModel):
             row = self.env.cr.fetchone()
             res_id = cache[key] = row[0] if row else None
         if res_id is None:
+            res_id = self._linked(("record", system_id, type_id, external_id))
+        if res_id is None:
             if not raise_if_missing:
                 return self.env[model]
             raise UnknownReferenceError(
@@ -254,6 +257,8 @@ class MfgIntegrationMapping(models.AbstractModel):
                 (system_id, type_ids, record._name, record.id),
             )
             found = cache[key] = tuple(row[0] for row in self.env.cr.fetchall())
+        if not found:
+            found = self._linked(("external", system_id, tuple(type_ids), record._name, record.id))
         if len(found) > 1:
             raise AmbiguousMappingError(
                 _(
@@ -283,6 +288,47 @@ class MfgIntegrationMapping(models.AbstractModel):
                 value=record.id,
             )
         return found[0]
+
+    @api.model
+    def _forget_links(self):
+        """Drop the links kept for the transaction (a savepoint rolled back)."""
+        self.env.cr.cache.pop(LINKS_KEY, None)
+
+    def _linked(self, key):
+        """What the link table says (identifiers that traffic created), for a key
+        of the shape the cross-reference look-ups use. Not in the mapping cache:
+        links change with traffic; kept for the transaction only."""
+        cr = self.env.cr
+        links = cr.cache.get(LINKS_KEY)
+        if links is None:
+            links = cr.cache[LINKS_KEY] = {}
+            cr.postcommit.add(lambda: cr.cache.pop(LINKS_KEY, None))
+            cr.postrollback.add(lambda: cr.cache.pop(LINKS_KEY, None))
+        if key in links:
+            return links[key]
+        self.env["mfg.integration.link"].flush_model()
+        if key[0] == "record":
+            _kind, system_id, type_id, external_id = key
+            self.env.cr.execute(
+                """SELECT res_id FROM mfg_integration_link
+                    WHERE system_id = %s AND object_type_id = %s AND external_id = %s""",
+                (system_id, type_id, external_id),
+            )
+            row = self.env.cr.fetchone()
+            found = row[0] if row else None
+        else:
+            _kind, system_id, type_ids, model, res_id = key
+            self.env.cr.execute(
+                """SELECT external_id FROM mfg_integration_link
+                    WHERE system_id = %s AND object_type_id = ANY(%s)
+                      AND res_model = %s AND res_id = %s AND external_id IS NOT NULL
+                 ORDER BY external_id""",
+                (system_id, list(type_ids), model, res_id),
+            )
+            found = tuple(row[0] for row in self.env.cr.fetchall())
+        if found:  # a link made later in this transaction must still be found
+            links[key] = found
+        return found
 
     # ------------------------------------------------------------------
     # Value maps

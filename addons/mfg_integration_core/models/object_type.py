@@ -8,6 +8,7 @@ class MfgIntegrationObjectType(models.Model):
     """A canonical business object that systems identify by their own ids."""
 
     _name = "mfg.integration.object.type"
+    _inherit = ["mfg.integration.mapping.source"]
     _description = "Canonical Object Type"
     _order = "sequence, code"
     _rec_names_search = ["code", "name"]

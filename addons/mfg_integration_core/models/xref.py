@@ -31,10 +31,6 @@ class MfgIntegrationXref(models.Model):
         compute="_compute_record_ref",
         inverse="_inverse_record_ref",
     )
-    source_updated_at = fields.Datetime(
-        string="Source Last Change",
-        help="When the source system last changed this object, as it reported it.",
-    )
     company_id = fields.Many2one(related="system_id.company_id", store=True, index=True)
     note = fields.Char()
 
