@@ -237,11 +237,13 @@ addons_fingerprint() {
         | xargs -0 sha256sum) | sha256sum | cut -c1-16
 }
 
-# ensure_test_db DB CONF FRESH: every addon of the suite installed, no demo
-# data; rebuilt when the addons changed (or FRESH=1)
+# the exception app with no source addon but the API: it installs and works alone
+MINIMAL_ADDONS=mfg_integration_core,mfg_integration_governance,mfg_integration_api,mfg_integration_exception
+
+# ensure_test_db DB CONF FRESH [ADDONS]: ADDONS (default: every addon of the
+# suite) installed, no demo data; rebuilt when the addons changed (or FRESH=1)
 ensure_test_db() {
-    local db="$1" conf="$2" fresh="${3:-0}" addons stamp="$STATE/$1.fingerprint"
-    addons="$(suite_addons)"
+    local db="$1" conf="$2" fresh="${3:-0}" addons="${4:-$(suite_addons)}" stamp="$STATE/$1.fingerprint"
     if [ "$fresh" = 1 ] || ! db_exists "$db" || [ "$(cat "$stamp" 2>/dev/null)" != "$(addons_fingerprint)" ]; then
         drop_db "$db"
         say "creating test database $db with $addons"

@@ -133,8 +133,8 @@ def start_server(odoo_src, conf, db, log_path, extra_args=()):
         try:
             if requests.get(server.url + "/web/health", timeout=5).status_code == 200:
                 return process, server
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not up yet, or still loading its registry on a busy machine
         if process.poll() is not None or time.monotonic() > deadline:
             stop_server(process)
             raise RuntimeError(f"Odoo did not start:\n{server.log()[-5000:]}")

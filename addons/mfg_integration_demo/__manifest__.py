@@ -7,7 +7,11 @@
     "author": "Manufacturing Integration Suite contributors",
     "license": "LGPL-3",
     "installable": True,
-    "depends": ["mfg_integration_exception"],
+    "depends": [
+        "mfg_integration_exception",
+        "mfg_integration_mrp",
+        "mfg_integration_webhook",
+    ],
     "data": [
         "data/users_data.xml",
         "data/plant_data.xml",

@@ -8,7 +8,7 @@
     "license": "LGPL-3",
     "application": True,
     "installable": True,
-    "depends": ["mfg_integration_webhook", "mfg_integration_mrp"],
+    "depends": ["mfg_integration_core", "queue_job", "mail"],
     "data": [
         "security/ir.model.access.csv",
         "security/security.xml",

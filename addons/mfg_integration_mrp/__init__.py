@@ -1,2 +1,3 @@
-from . import models
+# commands first: the models extend the command handlers (incident sources)
 from . import commands
+from . import models

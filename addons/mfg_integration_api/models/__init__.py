@@ -6,3 +6,4 @@ from . import api_request
 from . import openapi
 from . import res_config_settings
 from . import ir_http
+from . import incident_sources

@@ -219,7 +219,7 @@ class MfgIntegrationApiRequest(models.Model):
 
     @api.model
     def _on_item_failed(self, item, problem):
-        """Hook: an item failed. The exception app opens an exception here."""
+        """Hook: an item failed (reported as an incident in incident_sources.py)."""
         return None
 
 
@@ -264,20 +264,6 @@ class MfgIntegrationApiRequestItem(models.Model):
         self.sudo().write(
             {"state": "done", "result": json.dumps(result.data, default=str), "problem": False}
         )
-
-    def _exception_retry(self):
-        """Apply a failed item again (after a fix); True when it now succeeds."""
-        self.ensure_one()
-        if self.state == "done":
-            return True
-        request = self.request_id.with_user(self.request_id.client_id.technical_user_id)
-        ctx = request._api_context()
-        try:
-            self.with_env(ctx.env)._apply(ctx, ctx.command)
-        except ApiProblem:
-            return False
-        self.request_id.sudo()._update_counts()
-        return True
 
     def _notify_failure(self, problem):
         for item in self:

@@ -9,3 +9,4 @@ from . import message_log
 from . import res_config_settings
 from . import event
 from . import incident
+from . import incident_sources

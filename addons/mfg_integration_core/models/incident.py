@@ -5,6 +5,12 @@ failed job...) calls ``env["mfg.integration.incident"]._report(...)`` from its
 own addon and declares its category there with ``selection_add`` on this
 model's ``category`` field. Core only logs the report; the exception app
 extends ``_report`` to open an exception that a planner owns and resolves.
+
+A failed item that can be processed again (a delivery, a batch item, a job)
+inherits ``mfg.integration.retryable`` and is passed as ``source``; when it
+later succeeds, by a retry or by itself, its addon calls ``_source_settled``.
+Adding a source is one file, ``models/incident_sources.py``, in the addon
+that owns the failure (see core's readme).
 """
 
 import logging
@@ -59,11 +65,12 @@ class MfgIntegrationIncident(models.AbstractModel):
         """
         _logger.log(
             LOG_LEVELS.get(severity, logging.ERROR),
-            "Integration incident [%s] %s%s (key %s, correlation %s)%s",
+            "Integration incident [%s] %s%s (key %s, source %s, correlation %s)%s",
             category,
             f"{system.code}: " if system else "",
             summary,
             key,
+            f"{source._name}{source.ids}" if source else "-",
             correlation_id or "-",
             f": {detail}" if detail else "",
         )
@@ -73,13 +80,23 @@ class MfgIntegrationIncident(models.AbstractModel):
     def _source_settled(self, sources):
         """Tell that failed items reported earlier have since succeeded (a
         requeued job that is done, a delivery that went through). It can be
-        inherited: the exception app resolves what they caused."""
+        inherited: the exception app resolves what they caused.
+
+        :param sources: records of one ``mfg.integration.retryable`` model
+        """
+        if sources:
+            _logger.info("Integration incident sources settled: %s%s", sources._name, sources.ids)
         return None
 
     @api.model
     def _category_selection(self):
         """Every category declared by the installed sources."""
         return self._fields["category"].selection
+
+    @api.model
+    def _is_retryable(self, record):
+        """Whether ``record`` is a failed item a retry can process again."""
+        return isinstance(record, self.env.registry["mfg.integration.retryable"])
 
 
 class MfgIntegrationRetryable(models.AbstractModel):

@@ -1,2 +1,2 @@
 from . import exception
-from . import sources
+from . import incident

@@ -7,20 +7,8 @@ from markupsafe import Markup, escape
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-CATEGORIES = [
-    ("delivery_failed", "Delivery failed"),
-    ("inbound_failed", "Inbound message failed"),
-    ("unmapped_code", "Unmapped code"),
-    ("unknown_reference", "Unknown reference"),
-    ("validation_error", "Validation error"),
-    ("production_variance", "Production variance"),
-    ("inventory_discrepancy", "Inventory discrepancy"),
-    ("quality_hold", "Quality hold"),
-    ("stale_update", "Stale update"),
-    ("job_failed", "Background job failed"),
-    ("other", "Other"),
-]
-SEVERITIES = [("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")]
+from odoo.addons.mfg_integration_core.models.incident import SEVERITIES
+
 STATES = [
     ("new", "New"),
     ("in_progress", "In Progress"),
@@ -63,13 +51,20 @@ class MfgIntegrationExceptionRule(models.Model):
     _order = "sequence, id"
 
     sequence = fields.Integer(default=10)
-    category = fields.Selection(CATEGORIES, help="Empty: any category.")
+    category = fields.Selection(
+        selection="_selection_category",
+        help="Empty: any category. The categories are those of the installed sources.",
+    )
     severity = fields.Selection(SEVERITIES, help="Empty: any severity.")
     system_id = fields.Many2one("mfg.integration.system", help="Empty: any system.")
     resolve_within_hours = fields.Float(required=True, default=24)
     user_id = fields.Many2one("res.users", string="Assign to")
     team_id = fields.Many2one("mfg.integration.exception.team", string="Team")
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
+
+    @api.model
+    def _selection_category(self):
+        return self.env["mfg.integration.incident"]._category_selection()
 
     def _matches(self, exception):
         self.ensure_one()
@@ -90,7 +85,9 @@ class MfgIntegrationException(models.Model):
     _order = "state_sequence, sla_deadline, id desc"
 
     name = fields.Char(string="Summary", required=True, tracking=True)
-    category = fields.Selection(CATEGORIES, required=True, default="other", tracking=True)
+    category = fields.Selection(
+        selection="_selection_category", required=True, default="other", tracking=True
+    )
     severity = fields.Selection(SEVERITIES, required=True, default="medium", tracking=True)
     state = fields.Selection(STATES, default="new", required=True, tracking=True, index=True)
     state_sequence = fields.Integer(compute="_compute_state_sequence", store=True)
@@ -155,6 +152,11 @@ class MfgIntegrationException(models.Model):
     )
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company, index=True)
     color = fields.Integer(compute="_compute_sla_status")
+
+    @api.model
+    def _selection_category(self):
+        """The categories every installed source declares on the incident service."""
+        return self.env["mfg.integration.incident"]._category_selection()
 
     @api.depends("state")
     def _compute_state_sequence(self):
@@ -221,10 +223,10 @@ class MfgIntegrationException(models.Model):
                 record.suggestion = _suggestion_html(earlier)
 
     # ------------------------------------------------------------------
-    # The one service every source calls
+    # Opening and settling (called by the incident service, models/incident.py)
     # ------------------------------------------------------------------
     @api.model
-    def _report(
+    def _record_incident(
         self,
         category,
         summary,
@@ -239,13 +241,8 @@ class MfgIntegrationException(models.Model):
         mapping=None,
     ):
         """Open an exception, or count one more occurrence of the open one like it.
-
-        :param key: what makes two occurrences the same problem (e.g. the unmapped
-            code), hashed with the category and system into the fingerprint
-        :param source: the failed message (delivery, batch item, job) a retry reprocesses
-        :param mapping: (type, kind, value) when a missing mapping is the cause, with
-            type "code" (value map entry) or "reference" (cross-reference)
-        """
+        The parameters are those of ``mfg.integration.incident._report``: the key
+        is hashed with the category and system into the fingerprint."""
         fingerprint = hashlib.sha256(
             f"{category}|{system.id if system else 0}|{key}".encode()
         ).hexdigest()[:32]
@@ -269,6 +266,10 @@ class MfgIntegrationException(models.Model):
                     "occurrence_ids": [fields.Command.create(occurrence)],
                 }
             )
+            if existing.state == "waiting":
+                # a queued retry failed again: it is the planner's turn
+                existing.state = "in_progress"
+                existing.message_post(body=_("The retry failed again: %s", summary))
             return existing
         values = {
             "name": summary[:250],
@@ -293,6 +294,27 @@ class MfgIntegrationException(models.Model):
         exception = Exception_.create(values)
         exception._apply_rule()
         return exception
+
+    @api.model
+    def _settle_sources(self, sources):
+        """Failed items that succeeded since settle their occurrences; an open
+        exception whose occurrences are all settled resolves itself."""
+        occurrences = (
+            self.env["mfg.integration.exception.occurrence"]
+            .sudo()
+            .search(
+                [
+                    ("source_model", "=", sources._name),
+                    ("source_id", "in", sources.ids),
+                    ("settled", "=", False),
+                ]
+            )
+        )
+        occurrences.settled = True
+        for exception in occurrences.exception_id:
+            if exception.state in OPEN_STATES and all(exception.occurrence_ids.mapped("settled")):
+                exception._resolve_after_retry()
+        return occurrences.exception_id
 
     def _apply_rule(self):
         rules = self.env["mfg.integration.exception.rule"].sudo().search([])
@@ -419,6 +441,13 @@ class MfgIntegrationException(models.Model):
             retryable = record._retryable_occurrences()
             if not retryable:
                 raise UserError(_("%s has no message to reprocess.", record.name))
+            # what succeeded since (replayed elsewhere, done by itself) is not sent again
+            succeeded = retryable.filtered(lambda o: o.source_ref.sudo()._integration_succeeded())
+            succeeded.settled = True
+            retryable -= succeeded
+            if not retryable:
+                record._resolve_after_retry()
+                continue
             # planners may reprocess what failed without write access to the message itself
             outcomes = {occurrence: occurrence._retry() for occurrence in retryable}
             failed = [o for o, ok in outcomes.items() if ok is False]
@@ -438,7 +467,8 @@ class MfgIntegrationException(models.Model):
                 record.state = "waiting"
                 record.message_post(
                     body=_(
-                        "%s job(s) requeued; the exception resolves itself when they succeed.",
+                        "%s message(s) queued again; the exception resolves itself when they "
+                        "succeed.",
                         len(queued),
                     )
                 )
@@ -448,8 +478,9 @@ class MfgIntegrationException(models.Model):
 
     def _retryable_occurrences(self):
         """The failed messages not yet reprocessed that know how to be."""
+        Incident = self.env["mfg.integration.incident"]
         return self.occurrence_ids.filtered(
-            lambda o: not o.settled and o.source_ref and hasattr(o.source_ref, "_exception_retry")
+            lambda o: not o.settled and o.source_ref and Incident._is_retryable(o.source_ref)
         )
 
     def _resolve_after_retry(self, message=None):
@@ -616,7 +647,7 @@ class MfgIntegrationExceptionOccurrence(models.Model):
     def _retry(self):
         """True when the message went through, False when it failed, None when queued."""
         self.ensure_one()
-        outcome = self.source_ref.sudo()._exception_retry()
+        outcome = self.source_ref.sudo()._integration_retry()
         if outcome:
             self.settled = True
         return outcome

@@ -14,6 +14,7 @@ class TestExceptionSources(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.Exception = cls.env["mfg.integration.exception"]
+        cls.Incident = cls.env["mfg.integration.incident"]
         cls.planner = new_test_user(cls.env, login="planner_x", groups=PLANNER)
         cls.mes = cls.env["mfg.integration.system"].create({"code": "MES-01", "name": "MES"})
         cls.receiver = Receiver()
@@ -54,11 +55,18 @@ class TestExceptionSources(TransactionCase):
         self.assertEqual(exception.source_ref, first)
         # SLA from the delivery rule: 4 hours
         self.assertEqual(exception.sla_deadline, exception.first_seen + timedelta(hours=4))
-        # once the receiver is back, a retry resolves the exception by itself
+        # once the receiver is back, a retry queues both deliveries again; the
+        # endpoint's drain sends them, and the exception resolves by itself
         self.receiver.respond = lambda receiver, headers, body: (200, {})
+        sent_before = len(self.receiver.requests)
         exception.with_user(self.planner).action_retry()
+        self.assertEqual(exception.state, "waiting")
+        self.assertEqual((first.state, second.state), ("pending", "pending"))
+        self.assertEqual(len(self.receiver.requests), sent_before, "queued, not sent at once")
+        self.endpoint._drain()
+        self.assertEqual((first.state, second.state), ("delivered", "delivered"))
         self.assertEqual(exception.state, "resolved")
-        self.assertEqual(first.state, "delivered")
+        self.assertTrue(all(exception.occurrence_ids.mapped("settled")))
         self.assertIn("The retry succeeded", exception.message_ids[0].body)
         # a new failure after resolution opens a new exception
         self._dead_delivery()
@@ -69,9 +77,12 @@ class TestExceptionSources(TransactionCase):
         exception = self.Exception.search([("category", "=", "delivery_failed")])
         sent_before = len(self.receiver.requests)
         exception.action_retry()
+        self.assertEqual(exception.state, "waiting")
+        self.endpoint._drain()
         # the delivery was really attempted again, failed, and the exception says so
         self.assertEqual(len(self.receiver.requests), sent_before + 1)
-        self.assertEqual(exception.state, "new")
+        self.assertEqual(exception.state, "in_progress")
+        self.assertEqual(exception.occurrence_count, 2)
         self.assertIn("The retry failed again", exception.message_ids[0].body)
 
     def test_variance_opens_exception(self):
@@ -90,7 +101,7 @@ class TestExceptionSources(TransactionCase):
         self.assertIn("7 produced for 10 planned (-30.0%", exception.name)
 
     def test_resolve_and_ignore_need_their_note(self):
-        exception = self.Exception._report("other", "Something odd", key="odd")
+        exception = self.Incident._report("other", "Something odd", key="odd")
         as_planner = exception.with_user(self.planner)
         as_planner.action_take()
         self.assertEqual((exception.state, exception.user_id), ("in_progress", self.planner))
@@ -104,7 +115,7 @@ class TestExceptionSources(TransactionCase):
         as_planner.action_resolve()
         self.assertEqual(exception.state, "resolved")
         self.assertGreaterEqual(exception.resolution_hours, 0)
-        other = self.Exception._report("other", "Noise", key="noise")
+        other = self.Incident._report("other", "Noise", key="noise")
         other.write({"ignore_reason": "Test system"})
         other.with_user(self.planner).action_ignore()
         self.assertEqual(other.state, "ignored")
@@ -119,11 +130,11 @@ class TestExceptionSources(TransactionCase):
                 "user_id": self.planner.id,
             }
         )
-        exception = self.Exception._report("quality_hold", "Lot L1 held", key="L1", system=self.mes)
+        exception = self.Incident._report("quality_hold", "Lot L1 held", key="L1", system=self.mes)
         self.assertEqual(exception.user_id, self.planner)
         self.assertEqual(exception.sla_deadline, exception.first_seen + timedelta(hours=1))
         self.assertEqual(exception.activity_ids.user_id, self.planner)
-        critical = self.Exception._report("other", "Line down", key="down", severity="critical")
+        critical = self.Incident._report("other", "Line down", key="down", severity="critical")
         self.assertEqual(critical.sla_deadline, critical.first_seen + timedelta(hours=2))
         with self.assertRaises(AccessError):
             rule.with_user(self.planner).write({"resolve_within_hours": 100})

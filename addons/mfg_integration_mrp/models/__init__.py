@@ -4,3 +4,4 @@ from . import mrp_production
 from . import purchase_order
 from . import res_config_settings
 from . import outbound
+from . import incident_sources

@@ -59,7 +59,7 @@ class MfgIntegrationProductionVariance(models.Model):
 
     @api.model
     def _on_variance_recorded(self, variance):
-        """Hook: the exception app opens an exception here."""
+        """Hook: a variance was recorded (reported as an incident in incident_sources.py)."""
         return None
 
 
