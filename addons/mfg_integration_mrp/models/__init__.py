@@ -4,3 +4,4 @@ from . import inbound
 from . import routes
 from . import res_config_settings
 from . import outbound
+from . import stock_writers
