@@ -28,24 +28,134 @@ CREATE_PRODUCTION_ORDER = {
     },
 }
 
-PRODUCTION_ORDER = {
-    "type": "object",
-    "required": ["id", "reference", "status", "planned_quantity", "produced_quantity"],
-    "properties": {
-        "id": {"type": ["string", "null"]},
+NULLABLE_STRING = {"type": ["string", "null"]}
+STRINGS = {"type": "array", "items": {"type": "string"}}
+
+
+def answer(properties, required=()):
+    """The schema of a success answer: these fields and no others."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(required),
+        "properties": properties,
+    }
+
+
+WORK_ORDER_SUMMARY = answer(
+    {
+        "id": {**NULLABLE_STRING, "description": "Your id, where one is cross-referenced."},
+        "reference": {"type": "string"},
+        "work_center": NULLABLE_STRING,
+        "status": {"type": "string"},
+        "duration_minutes": {"type": "number"},
+    },
+    ["id", "reference", "status"],
+)
+
+PRODUCTION_ORDER_PROPERTIES = {
+    "id": NULLABLE_STRING,
+    "reference": {"type": "string"},
+    "status": {"type": "string"},
+    "odoo_state": {"type": "string"},
+    "product": NULLABLE_STRING,
+    "planned_quantity": {"type": "number"},
+    "produced_quantity": {"type": "number"},
+    "scrapped_quantity": {"type": "number"},
+    "unit": NULLABLE_STRING,
+    "due_date": {**NULLABLE_STRING, "description": "UTC, null when the order has none."},
+    "updated_at": {"type": "string"},
+    "work_orders": {"type": "array", "items": WORK_ORDER_SUMMARY},
+}
+PRODUCTION_ORDER_REQUIRED = ["id", "reference", "status", "planned_quantity", "produced_quantity"]
+PRODUCTION_ORDER = answer(PRODUCTION_ORDER_PROPERTIES, PRODUCTION_ORDER_REQUIRED)
+
+PRODUCTION_ORDER_PAGE = answer(
+    {
+        "items": {"type": "array", "items": PRODUCTION_ORDER},
+        "next_cursor": {**NULLABLE_STRING, "description": "Send it as `cursor` for the next page."},
+    },
+    ["items", "next_cursor"],
+)
+
+CONFIRMED_PRODUCTION_ORDER = answer(
+    {
+        **PRODUCTION_ORDER_PROPERTIES,
+        "variance": {
+            "description": "Recorded on the final confirmation when beyond tolerance.",
+            "oneOf": [
+                {"type": "null"},
+                answer(
+                    {"quantity": {"type": "number"}, "percent": {"type": "number"}},
+                    ["quantity", "percent"],
+                ),
+            ],
+        },
+    },
+    PRODUCTION_ORDER_REQUIRED + ["variance"],
+)
+
+WORK_ORDER_STATUS = answer(
+    {"id": {"type": "string"}, "reference": {"type": "string"}, "status": {"type": "string"}},
+    ["id", "reference", "status"],
+)
+
+AVAILABILITY = answer(
+    {
+        "product": {"type": "string"},
+        "location": {"type": "string"},
+        "unit": {"type": "string"},
+        "on_hand": {"type": "number"},
+        "reserved": {"type": "number"},
+        "on_hold": {"type": "number"},
+        "available": {"type": "number"},
+    },
+    ["product", "location", "unit", "on_hand", "reserved", "on_hold", "available"],
+)
+
+RECEIPT_RESULT = answer(
+    {
+        "purchase_order": {"type": "string"},
+        "reference": {"type": "string"},
+        "receipt": {"type": "string"},
+        "status": {"type": "string"},
+        "backorder": NULLABLE_STRING,
+    },
+    ["purchase_order", "reference", "receipt", "status", "backorder"],
+)
+
+PURCHASE_CONFIRMATION_RESULT = answer(
+    {
+        "id": {"type": "string"},
         "reference": {"type": "string"},
         "status": {"type": "string"},
-        "odoo_state": {"type": "string"},
-        "product": {"type": ["string", "null"]},
-        "planned_quantity": {"type": "number"},
-        "produced_quantity": {"type": "number"},
-        "scrapped_quantity": {"type": "number"},
-        "unit": {"type": ["string", "null"]},
-        "due_date": {"type": ["string", "null"]},
-        "updated_at": {"type": "string"},
-        "work_orders": {"type": "array", "items": {"type": "object"}},
+        "acknowledged": {"enum": ["accepted", "rejected", "changed"]},
     },
-}
+    ["id", "reference", "status", "acknowledged"],
+)
+
+QUALITY_HOLD_RESULT = answer(
+    {
+        "lot": {"type": "string"},
+        "status": {"enum": ["held"]},
+        "open_deliveries": {**STRINGS, "description": "Deliveries the hold now blocks."},
+    },
+    ["lot", "status", "open_deliveries"],
+)
+
+QUALITY_RELEASE_RESULT = answer(
+    {"lot": {"type": "string"}, "status": {"enum": ["released"]}}, ["lot", "status"]
+)
+
+SHIPMENT_RESULT = answer(
+    {
+        "id": {"type": "string"},
+        "reference": {"type": "string"},
+        "status": {"type": "string"},
+        "tracking_reference": NULLABLE_STRING,
+    },
+    ["id", "reference", "status", "tracking_reference"],
+)
 
 LIST_QUERY = {
     "type": "object",

@@ -21,6 +21,7 @@ from ..http_adapter import connection_failure
 from ..problems import PROBLEM_BASE, PROBLEM_TYPES, ApiProblem
 from ..routing import API_PREFIX, ApiRoute
 from .api_context import ApiContext, mapping_problem
+from .api_request import REQUEST_STATUS_SCHEMA
 
 _logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class MfgIntegrationApi(models.AbstractModel):
                 handler="mfg.integration.api.request:_api_get_request",
                 summary="Status and item results of an asynchronous request",
                 tag="Requests",
-                response_schema={"type": "object"},
+                response_schema=REQUEST_STATUS_SCHEMA,
             ),
         ]
 

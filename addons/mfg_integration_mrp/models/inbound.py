@@ -118,8 +118,7 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
             else production.qty_producing,
             "scrapped_quantity": production.mfg_scrapped_qty,
             "unit": uom_code or production.product_uom_id.name,
-            "due_date": production.date_deadline
-            and fields.Datetime.to_string(production.date_deadline),
+            "due_date": fields.Datetime.to_string(production.date_deadline) or None,
             "updated_at": fields.Datetime.to_string(production.write_date),
             "work_orders": [
                 {

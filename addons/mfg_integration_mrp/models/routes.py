@@ -42,6 +42,7 @@ class MfgIntegrationApi(models.AbstractModel):
                 scope="production:read",
                 summary="Production orders changed since a time, page by page (cursor)",
                 query_schema=schemas.LIST_QUERY,
+                response_schema=schemas.PRODUCTION_ORDER_PAGE,
                 tag="Production",
                 latency_class="batch",
             ),
@@ -63,6 +64,7 @@ class MfgIntegrationApi(models.AbstractModel):
                 scope="production:write",
                 summary="MES production confirmation, partial or final",
                 request_schema=schemas.PRODUCTION_CONFIRMATION,
+                response_schema=schemas.CONFIRMED_PRODUCTION_ORDER,
                 tag="Production",
                 example={
                     "produced_quantity": 20,
@@ -83,6 +85,7 @@ class MfgIntegrationApi(models.AbstractModel):
                 scope="production:write",
                 summary="Start, pause, resume or finish a work order",
                 request_schema=schemas.WORK_ORDER_EVENT,
+                response_schema=schemas.WORK_ORDER_STATUS,
                 tag="Production",
                 example={"event": "start", "operator": "J. Doe"},
             ),
@@ -119,6 +122,7 @@ class MfgIntegrationApi(models.AbstractModel):
                 scope="inventory:read",
                 summary="On-hand and available quantity of a product",
                 query_schema=schemas.AVAILABILITY_QUERY,
+                response_schema=schemas.AVAILABILITY,
                 tag="Inventory",
             ),
             ApiRoute(
@@ -129,6 +133,7 @@ class MfgIntegrationApi(models.AbstractModel):
                 scope="purchase:write",
                 summary="Supplier advance shipping notice or receipt against a purchase order",
                 request_schema=schemas.RECEIPT,
+                response_schema=schemas.RECEIPT_RESULT,
                 tag="Purchasing",
                 latency_class="near-real-time",
                 example={
@@ -146,6 +151,7 @@ class MfgIntegrationApi(models.AbstractModel):
                 scope="purchase:write",
                 summary="Supplier acknowledgement: accepted, rejected or changed",
                 request_schema=schemas.PURCHASE_CONFIRMATION,
+                response_schema=schemas.PURCHASE_CONFIRMATION_RESULT,
                 tag="Purchasing",
                 example={
                     "status": "changed",
@@ -161,6 +167,7 @@ class MfgIntegrationApi(models.AbstractModel):
                 scope="quality:write",
                 summary="Put a lot or serial on hold: it can no longer be reserved or shipped",
                 request_schema=schemas.QUALITY_HOLD,
+                response_schema=schemas.QUALITY_HOLD_RESULT,
                 tag="Quality",
                 example={"lot": "LOT-2026-0042", "product": "FG-100", "reason": "Porosity found"},
             ),
@@ -172,6 +179,7 @@ class MfgIntegrationApi(models.AbstractModel):
                 scope="quality:write",
                 summary="Release a held lot or serial",
                 request_schema=schemas.QUALITY_HOLD,
+                response_schema=schemas.QUALITY_RELEASE_RESULT,
                 tag="Quality",
             ),
             ApiRoute(
@@ -182,6 +190,7 @@ class MfgIntegrationApi(models.AbstractModel):
                 scope="shipment:write",
                 summary="Carrier or WMS shipment confirmation: validates the delivery",
                 request_schema=schemas.SHIPMENT_CONFIRMATION,
+                response_schema=schemas.SHIPMENT_RESULT,
                 tag="Shipping",
                 example={"tracking_reference": "1Z999AA10123456784", "carrier": "UPS"},
             ),
