@@ -10,12 +10,43 @@ import sys
 from pathlib import Path
 
 import pytest
-from harness import free_port, start_server, stop_server
+import requests
+from harness import ContractWatch, free_port, start_server, stop_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "demo"))
 
 from credentials import issue_credentials
 from receiver import Receiver, serve
+
+
+def _response_contract(document):
+    # imported once Odoo is set up by pytest-odoo
+    from odoo.addons.mfg_integration_api.contract import ResponseContract
+
+    return ResponseContract(document)
+
+
+CONTRACT = ContractWatch(_response_contract)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def api_contract():
+    """Every answer of the API that a test receives (any thread, any session)
+    is checked against the server's OpenAPI document."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(requests.sessions, "default_hooks", lambda: {"response": [CONTRACT.check]})
+        yield CONTRACT
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    outcome = yield
+    mismatches = CONTRACT.take()
+    if mismatches and outcome.excinfo is None:
+        shown = "\n".join(sorted(set(mismatches))[:30])
+        outcome.force_exception(
+            AssertionError(f"{len(mismatches)} answers break the OpenAPI document:\n{shown}")
+        )
 
 
 @pytest.fixture(scope="session")

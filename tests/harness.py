@@ -9,8 +9,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -236,3 +238,66 @@ class PrivateCluster:
         dump.stdout.close()
         if dump.wait() != 0:
             raise RuntimeError(f"pg_dump of {source} failed")
+
+
+class ContractWatch:
+    """Checks every answer of /api/mfg/v1 that the tests receive against the
+    OpenAPI document of the server that gave it; collects the mismatches.
+
+    ``contract_class`` is mfg_integration_api.contract.ResponseContract (passed
+    in: the harness itself runs without Odoo, e.g. for demo/credentials.py).
+    """
+
+    API = "/api/mfg/v1/"
+    # answered by their own routes, outside the document's operations
+    UNDOCUMENTED = ("openapi.json", "problems/", "events/schemas/")
+
+    def __init__(self, contract_class):
+        self.contract_class = contract_class
+        self.contracts = {}  # server URL: ResponseContract
+        self.mismatches = []
+        self.checked = 0
+        self.lock = threading.Lock()
+
+    def _contract(self, base):
+        contract = self.contracts.get(base)
+        if contract is None:
+            session = requests.Session()
+            session.hooks = {"response": []}  # not checked: the document itself
+            response = session.get(base + self.API + "openapi.json", timeout=60)
+            if response.status_code != 200:
+                return None  # e.g. the database is down: check this server's answers later
+            contract = self.contracts[base] = self.contract_class(response.json())
+        return contract
+
+    def check(self, response, *args, **kwargs):
+        url = urlsplit(response.url)
+        below = url.path.partition(self.API)[2]
+        if self.API not in url.path or below.startswith(self.UNDOCUMENTED):
+            return response
+        content_type = response.headers.get("Content-Type", "")
+        body = None
+        if response.content:
+            try:
+                body = response.json()
+            except ValueError:
+                body = response.text
+        try:
+            contract = self._contract(f"{url.scheme}://{url.netloc}")
+        except requests.RequestException:
+            contract = None
+        if contract is None:
+            return response
+        errors = contract.errors(
+            response.request.method, response.url, response.status_code, content_type, body
+        )
+        with self.lock:
+            self.checked += 1
+            self.mismatches += errors
+        return response
+
+    def take(self):
+        """The mismatches seen since the last call."""
+        with self.lock:
+            found, self.mismatches = self.mismatches, []
+        return found

@@ -16,3 +16,15 @@ LOT_QUANTITY = {
     "required": ["lot", "quantity"],
     "properties": {"lot": EXTERNAL_ID, "quantity": POSITIVE_QUANTITY},
 }
+NULLABLE_STRING = {"type": ["string", "null"]}
+STRINGS = {"type": "array", "items": {"type": "string"}}
+
+
+def answer(properties, required=()):
+    """The schema of a success answer: these fields and no others."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(required),
+        "properties": properties,
+    }

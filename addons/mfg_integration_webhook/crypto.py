@@ -31,6 +31,10 @@ def _fernet():
         ) from error
 
 
+class SecretUnreadable(UserError):
+    """A secret was encrypted with another secret key than the server's."""
+
+
 def encrypt(text):
     return _fernet().encrypt(text.encode()).decode()
 
@@ -39,12 +43,21 @@ def decrypt(token):
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken as error:
-        raise UserError(
+        raise SecretUnreadable(
             _(
                 "A webhook secret cannot be decrypted: the server's secret key has changed. "
                 "Generate a new signing secret for the endpoint."
             )
         ) from error
+
+
+def readable(token):
+    """Can the server's secret key decrypt this token?"""
+    try:
+        decrypt(token)
+    except SecretUnreadable:
+        return False
+    return True
 
 
 def sign(secret, message_id, timestamp, body):

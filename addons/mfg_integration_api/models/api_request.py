@@ -16,6 +16,43 @@ REQUEST_STATES = [
 ]
 
 
+# GET /requests/{id}: the status of a batch and the outcome of each item
+REQUEST_STATUS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "status", "route", "items", "done", "failed", "results"],
+    "properties": {
+        "id": {"type": "integer"},
+        "status": {"enum": [state for state, _label in REQUEST_STATES]},
+        "route": {"type": "string"},
+        "correlation_id": {"type": ["string", "null"]},
+        "items": {"type": "integer"},
+        "done": {"type": "integer"},
+        "failed": {"type": "integer"},
+        "started_at": {"type": ["string", "null"]},
+        "finished_at": {"type": ["string", "null"]},
+        "results": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["index", "status", "result", "problem"],
+                "properties": {
+                    "index": {"type": "integer"},
+                    "status": {"enum": ["pending", "done", "failed"]},
+                    "result": {"type": ["object", "null"], "description": "What the item did."},
+                    "problem": {
+                        "type": ["object", "null"],
+                        "description": "Why the item failed: a problem document's members.",
+                        "required": ["detail"],
+                    },
+                },
+            },
+        },
+    },
+}
+
+
 class MfgIntegrationApiRequest(models.Model):
     """An asynchronous inbound request (a batch), processed by a queue job."""
 
@@ -204,8 +241,8 @@ class MfgIntegrationApiRequest(models.Model):
             "items": self.item_count,
             "done": self.done_count,
             "failed": self.failed_count,
-            "started_at": self.started_at and fields.Datetime.to_string(self.started_at),
-            "finished_at": self.finished_at and fields.Datetime.to_string(self.finished_at),
+            "started_at": fields.Datetime.to_string(self.started_at) or None,
+            "finished_at": fields.Datetime.to_string(self.finished_at) or None,
             "results": [
                 {
                     "index": item.sequence,

@@ -26,6 +26,7 @@ from ..commands import Command, CommandResult
 from ..http_adapter import connection_failure
 from ..problems import ApiProblem
 from .api_context import ApiContext, mapping_problem
+from .api_request import REQUEST_STATUS_SCHEMA
 
 _logger = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class MfgIntegrationCommand(models.AbstractModel):
                 handler="mfg.integration.api.request:_api_get_request",
                 summary="Status and item results of an asynchronous request",
                 writes=False,
-                response_schema={"type": "object"},
+                response_schema=REQUEST_STATUS_SCHEMA,
             ),
         ]
 

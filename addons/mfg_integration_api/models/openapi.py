@@ -9,6 +9,7 @@ from ..routing import API_PREFIX
 
 PROBLEM_SCHEMA = {
     "type": "object",
+    "additionalProperties": False,
     "required": ["type", "title", "status", "detail"],
     "properties": {
         "type": {"type": "string", "description": "Stable URI of the problem type."},
@@ -21,12 +22,40 @@ PROBLEM_SCHEMA = {
             "type": "array",
             "items": {
                 "type": "object",
+                "additionalProperties": False,
                 "properties": {
                     "pointer": {"type": "string", "description": "JSON pointer of the field"},
                     "detail": {"type": "string"},
                 },
             },
         },
+        # extension members of some problem types
+        "retry_after": {"type": "integer", "description": "Seconds, as in Retry-After."},
+        "limit": {"type": "integer", "description": "payload-too-large: the limit in bytes."},
+        "reference": {"type": "string", "description": "conflict: the existing record."},
+        "system": {
+            "type": ["string", "null"],
+            "description": "Mapping problems: the connected system.",
+        },
+        "kind": {
+            "type": ["string", "null"],
+            "description": "Mapping problems: the object type or value map domain.",
+        },
+        "value": {"description": "Mapping problems: the identifier or code that failed."},
+    },
+}
+
+# what an asynchronous route answers (202) when it accepts a batch
+ACCEPTED_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "status", "items", "status_url", "correlation_id"],
+    "properties": {
+        "id": {"type": "integer"},
+        "status": {"enum": ["queued"]},
+        "items": {"type": "integer"},
+        "status_url": {"type": "string", "description": "Poll it (also in Location)."},
+        "correlation_id": {"type": "string"},
     },
 }
 
@@ -129,16 +158,19 @@ class MfgIntegrationApiOpenapi(models.AbstractModel):
         success = {
             "description": "Accepted: poll the Location" if command.mode == "async" else "Success",
             "content": {
-                "application/json": {"schema": command.response_schema or {"type": "object"}}
+                "application/json": {
+                    "schema": ACCEPTED_SCHEMA
+                    if command.mode == "async"
+                    else command.response_schema
+                }
             },
         }
         responses = {str(202 if command.mode == "async" else command.success_status): success}
         # 503: the database is unreachable, or conflicts outlasted the retries
-        codes = {"401", "403", "404", "429", "500", "503"}
+        # 422: any route refuses NUL characters in its path or query
+        codes = {"401", "403", "404", "422", "429", "500", "503"}
         if command.writes:
-            codes |= {"400", "409", "413", "415", "422"}
-        elif command.query_schema:
-            codes.add("422")
+            codes |= {"400", "409", "413", "415"}
         for code in sorted(codes):
             responses[code] = {"$ref": f"#/components/responses/{code}"}
         operation = {

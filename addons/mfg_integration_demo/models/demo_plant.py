@@ -123,7 +123,7 @@ class MfgIntegrationDemo(models.AbstractModel):
 
     @api.model
     def issue_credentials(self, receiver_url):
-        """Fresh keys for the demo systems and the endpoints' signing secrets, once.
+        """Fresh keys for the demo systems and new signing secrets for their endpoints.
 
         Revokes the previous demo keys, points the endpoints at receiver_url and
         tops up the open orders and deliveries. Administrators only.
@@ -146,11 +146,12 @@ class MfgIntegrationDemo(models.AbstractModel):
                     "allow_insecure": True,
                 }
             )
+            # a new signing secret with the new keys: it signs even when the stored
+            # ones were encrypted with another server's secret key
+            action = endpoint.action_generate_secret()
+            secrets[endpoint.system_id.code] = action["context"]["mfg_webhook_secret"]
             if endpoint.state != "active" or endpoint.circuit_state != "closed":
                 endpoint.action_activate()
-            if not endpoint._signing_secrets():
-                endpoint.action_generate_secret()
-            secrets[endpoint.system_id.code] = endpoint._signing_secrets()[0]
         orders, deliveries = self._top_up()
         return {
             "keys": keys,

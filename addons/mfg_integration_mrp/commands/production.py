@@ -10,7 +10,16 @@ from odoo.addons.mfg_integration_api.models.api_context import parse_timestamp
 from odoo.addons.mfg_integration_api.problems import ApiProblem
 from odoo.addons.mfg_integration_api.routing import ApiRoute
 
-from ..schemas import CODE, EXTERNAL_ID, LOT_QUANTITY, POSITIVE_QUANTITY, QUANTITY, TIMESTAMP
+from ..schemas import (
+    CODE,
+    EXTERNAL_ID,
+    LOT_QUANTITY,
+    NULLABLE_STRING,
+    POSITIVE_QUANTITY,
+    QUANTITY,
+    TIMESTAMP,
+    answer,
+)
 from .common import business_error
 
 CREATE_PRODUCTION_ORDER = {
@@ -29,28 +38,50 @@ CREATE_PRODUCTION_ORDER = {
     },
 }
 
-PRODUCTION_ORDER = {
-    "type": "object",
-    "required": ["id", "reference", "status", "planned_quantity", "produced_quantity"],
-    "properties": {
-        "id": {"type": ["string", "null"]},
+WORK_ORDER_SUMMARY = answer(
+    {
+        "id": {**NULLABLE_STRING, "description": "Your id, where one is cross-referenced."},
         "reference": {"type": "string"},
+        "work_center": NULLABLE_STRING,
         "status": {"type": "string"},
-        "odoo_state": {"type": "string"},
-        "product": {"type": ["string", "null"]},
-        "planned_quantity": {"type": "number"},
-        "produced_quantity": {"type": "number"},
-        "scrapped_quantity": {"type": "number"},
-        "unit": {"type": ["string", "null"]},
-        "due_date": {"type": ["string", "null"]},
-        "updated_at": {"type": "string"},
-        "work_orders": {"type": "array", "items": {"type": "object"}},
+        "duration_minutes": {"type": "number"},
+    },
+    ["id", "reference", "status"],
+)
+
+PRODUCTION_ORDER_PROPERTIES = {
+    "id": NULLABLE_STRING,
+    "reference": {"type": "string"},
+    "status": {"type": "string"},
+    "odoo_state": {"type": "string"},
+    "product": NULLABLE_STRING,
+    "planned_quantity": {"type": "number"},
+    "produced_quantity": {"type": "number"},
+    "scrapped_quantity": {"type": "number"},
+    "unit": NULLABLE_STRING,
+    "due_date": {**NULLABLE_STRING, "description": "UTC, null when the order has none."},
+    "updated_at": {"type": "string"},
+    "work_orders": {"type": "array", "items": WORK_ORDER_SUMMARY},
+}
+PRODUCTION_ORDER_REQUIRED = ["id", "reference", "status", "planned_quantity", "produced_quantity"]
+PRODUCTION_ORDER = answer(PRODUCTION_ORDER_PROPERTIES, PRODUCTION_ORDER_REQUIRED)
+
+CONFIRMED_PRODUCTION_ORDER = answer(
+    {
+        **PRODUCTION_ORDER_PROPERTIES,
         "variance": {
-            "type": ["object", "null"],
-            "description": "After a confirmation: the variance beyond tolerance, if any.",
+            "description": "Recorded on the final confirmation when beyond tolerance.",
+            "oneOf": [
+                {"type": "null"},
+                answer(
+                    {"quantity": {"type": "number"}, "percent": {"type": "number"}},
+                    ["quantity", "percent"],
+                ),
+            ],
         },
     },
-}
+    PRODUCTION_ORDER_REQUIRED + ["variance"],
+)
 
 LIST_QUERY = {
     "type": "object",
@@ -94,14 +125,13 @@ PRODUCTION_CONFIRMATION = {
     },
 }
 
-PRODUCTION_ORDER_PAGE = {
-    "type": "object",
-    "required": ["items", "next_cursor"],
-    "properties": {
+PRODUCTION_ORDER_PAGE = answer(
+    {
         "items": {"type": "array", "items": PRODUCTION_ORDER},
-        "next_cursor": {"type": ["string", "null"]},
+        "next_cursor": {**NULLABLE_STRING, "description": "Send it as `cursor` for the next page."},
     },
-}
+    ["items", "next_cursor"],
+)
 
 HANDLERS = "mfg.integration.mrp.inbound"
 
@@ -157,7 +187,7 @@ class MfgIntegrationCommand(models.AbstractModel):
                 scope="production:write",
                 summary="MES production confirmation, partial or final",
                 request_schema=PRODUCTION_CONFIRMATION,
-                response_schema=PRODUCTION_ORDER,
+                response_schema=CONFIRMED_PRODUCTION_ORDER,
                 maps=("production", "product", "uom", "lot", "serial", "scrap.reason"),
                 example={
                     "produced_quantity": 20,

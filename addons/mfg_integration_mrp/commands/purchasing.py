@@ -8,7 +8,15 @@ from odoo.addons.mfg_integration_api.models.api_context import parse_timestamp
 from odoo.addons.mfg_integration_api.problems import ApiProblem
 from odoo.addons.mfg_integration_api.routing import ApiRoute
 
-from ..schemas import CODE, EXTERNAL_ID, LOT_QUANTITY, POSITIVE_QUANTITY, TIMESTAMP
+from ..schemas import (
+    CODE,
+    EXTERNAL_ID,
+    LOT_QUANTITY,
+    NULLABLE_STRING,
+    POSITIVE_QUANTITY,
+    TIMESTAMP,
+    answer,
+)
 from .common import business_error
 
 RECEIPT = {
@@ -62,28 +70,26 @@ PURCHASE_CONFIRMATION = {
     },
 }
 
-RECEIPT_RESULT = {
-    "type": "object",
-    "required": ["purchase_order", "reference", "receipt", "status"],
-    "properties": {
+RECEIPT_RESULT = answer(
+    {
         "purchase_order": {"type": "string"},
         "reference": {"type": "string"},
         "receipt": {"type": "string"},
         "status": {"type": "string"},
-        "backorder": {"type": ["string", "null"]},
+        "backorder": NULLABLE_STRING,
     },
-}
+    ["purchase_order", "reference", "receipt", "status", "backorder"],
+)
 
-PURCHASE_ORDER_STATUS = {
-    "type": "object",
-    "required": ["id", "reference", "status", "acknowledged"],
-    "properties": {
+PURCHASE_CONFIRMATION_RESULT = answer(
+    {
         "id": {"type": "string"},
         "reference": {"type": "string"},
         "status": {"type": "string"},
         "acknowledged": {"enum": ["accepted", "rejected", "changed"]},
     },
-}
+    ["id", "reference", "status", "acknowledged"],
+)
 
 HANDLERS = "mfg.integration.mrp.inbound"
 
@@ -116,7 +122,7 @@ class MfgIntegrationCommand(models.AbstractModel):
                 scope="purchase:write",
                 summary="Supplier acknowledgement: accepted, rejected or changed",
                 request_schema=PURCHASE_CONFIRMATION,
-                response_schema=PURCHASE_ORDER_STATUS,
+                response_schema=PURCHASE_CONFIRMATION_RESULT,
                 maps=("purchase", "product"),
                 example={
                     "status": "changed",

@@ -5,7 +5,7 @@ from odoo import api, models
 from odoo.addons.mfg_integration_api.commands import Command, CommandResult
 from odoo.addons.mfg_integration_api.routing import ApiRoute
 
-from ..schemas import EXTERNAL_ID
+from ..schemas import EXTERNAL_ID, STRINGS, answer
 
 QUALITY_HOLD = {
     "type": "object",
@@ -18,15 +18,18 @@ QUALITY_HOLD = {
     },
 }
 
-HOLD_STATUS = {
-    "type": "object",
-    "required": ["lot", "status"],
-    "properties": {
+QUALITY_HOLD_RESULT = answer(
+    {
         "lot": {"type": "string"},
-        "status": {"enum": ["held", "released"]},
-        "open_deliveries": {"type": "array", "items": {"type": "string"}},
+        "status": {"enum": ["held"]},
+        "open_deliveries": {**STRINGS, "description": "Deliveries the hold now blocks."},
     },
-}
+    ["lot", "status", "open_deliveries"],
+)
+
+QUALITY_RELEASE_RESULT = answer(
+    {"lot": {"type": "string"}, "status": {"enum": ["released"]}}, ["lot", "status"]
+)
 
 HANDLERS = "mfg.integration.mrp.inbound"
 
@@ -43,7 +46,7 @@ class MfgIntegrationCommand(models.AbstractModel):
                 scope="quality:write",
                 summary="Put a lot or serial on hold: it can no longer be reserved or shipped",
                 request_schema=QUALITY_HOLD,
-                response_schema=HOLD_STATUS,
+                response_schema=QUALITY_HOLD_RESULT,
                 maps=("product", "lot", "serial"),
                 example={"lot": "LOT-2026-0042", "product": "FG-100", "reason": "Porosity found"},
             ),
@@ -53,7 +56,7 @@ class MfgIntegrationCommand(models.AbstractModel):
                 scope="quality:write",
                 summary="Release a held lot or serial",
                 request_schema=QUALITY_HOLD,
-                response_schema=HOLD_STATUS,
+                response_schema=QUALITY_RELEASE_RESULT,
                 maps=("product", "lot", "serial"),
             ),
         ]

@@ -6,7 +6,7 @@ from odoo.addons.mfg_integration_api.commands import Command, CommandResult
 from odoo.addons.mfg_integration_api.problems import ApiProblem
 from odoo.addons.mfg_integration_api.routing import ApiRoute
 
-from ..schemas import EXTERNAL_ID, LOT_QUANTITY, QUANTITY, TIMESTAMP
+from ..schemas import EXTERNAL_ID, LOT_QUANTITY, NULLABLE_STRING, QUANTITY, TIMESTAMP, answer
 from .common import business_error
 
 SHIPMENT_CONFIRMATION = {
@@ -32,16 +32,15 @@ SHIPMENT_CONFIRMATION = {
     },
 }
 
-SHIPMENT_STATUS = {
-    "type": "object",
-    "required": ["id", "reference", "status"],
-    "properties": {
+SHIPMENT_RESULT = answer(
+    {
         "id": {"type": "string"},
         "reference": {"type": "string"},
         "status": {"type": "string"},
-        "tracking_reference": {"type": ["string", "null"]},
+        "tracking_reference": NULLABLE_STRING,
     },
-}
+    ["id", "reference", "status", "tracking_reference"],
+)
 
 HANDLERS = "mfg.integration.mrp.inbound"
 
@@ -58,7 +57,7 @@ class MfgIntegrationCommand(models.AbstractModel):
                 scope="shipment:write",
                 summary="Carrier or WMS shipment confirmation: validates the delivery",
                 request_schema=SHIPMENT_CONFIRMATION,
-                response_schema=SHIPMENT_STATUS,
+                response_schema=SHIPMENT_RESULT,
                 maps=("picking", "product", "lot", "serial"),
                 example={"tracking_reference": "1Z999AA10123456784", "carrier": "UPS"},
             ),

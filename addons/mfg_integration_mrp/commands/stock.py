@@ -7,7 +7,7 @@ from odoo.addons.mfg_integration_api.commands import Command, CommandResult
 from odoo.addons.mfg_integration_api.problems import ApiProblem
 from odoo.addons.mfg_integration_api.routing import ApiRoute
 
-from ..schemas import CODE, EXTERNAL_ID, QUANTITY
+from ..schemas import CODE, EXTERNAL_ID, QUANTITY, answer
 from .common import business_error
 
 INVENTORY_MOVEMENTS = {
@@ -45,31 +45,19 @@ AVAILABILITY_QUERY = {
     "properties": {"product": EXTERNAL_ID, "location": EXTERNAL_ID},
 }
 
-AVAILABILITY = {
-    "type": "object",
-    "required": ["product", "location", "on_hand", "reserved", "on_hold", "available"],
-    "properties": {
+AVAILABILITY = answer(
+    {
         "product": {"type": "string"},
         "location": {"type": "string"},
-        "unit": {"type": ["string", "null"]},
+        "unit": {"type": "string"},
         "on_hand": {"type": "number"},
         "reserved": {"type": "number"},
         "on_hold": {"type": "number"},
         "available": {"type": "number"},
     },
-}
+    ["product", "location", "unit", "on_hand", "reserved", "on_hold", "available"],
+)
 
-BATCH_ACCEPTED = {
-    "type": "object",
-    "required": ["id", "status", "items", "status_url"],
-    "properties": {
-        "id": {"type": "integer"},
-        "status": {"const": "queued"},
-        "items": {"type": "integer"},
-        "status_url": {"type": "string"},
-        "correlation_id": {"type": "string"},
-    },
-}
 
 HANDLERS = "mfg.integration.mrp.inbound"
 
@@ -86,7 +74,6 @@ class MfgIntegrationCommand(models.AbstractModel):
                 scope="inventory:write",
                 summary="Batch of WMS movements and counts, applied asynchronously",
                 request_schema=INVENTORY_MOVEMENTS,
-                response_schema=BATCH_ACCEPTED,
                 maps=("product", "uom", "location", "lot", "serial"),
                 mode="async",
                 batch_key="movements",

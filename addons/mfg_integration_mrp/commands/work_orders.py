@@ -5,7 +5,7 @@ from odoo import _, api, models
 from odoo.addons.mfg_integration_api.commands import Command, CommandResult
 from odoo.addons.mfg_integration_api.routing import ApiRoute
 
-from ..schemas import TIMESTAMP
+from ..schemas import TIMESTAMP, answer
 
 WORK_ORDER_EVENT = {
     "type": "object",
@@ -19,15 +19,10 @@ WORK_ORDER_EVENT = {
     },
 }
 
-WORK_ORDER_STATUS = {
-    "type": "object",
-    "required": ["id", "reference", "status"],
-    "properties": {
-        "id": {"type": "string"},
-        "reference": {"type": "string"},
-        "status": {"type": "string"},
-    },
-}
+WORK_ORDER_STATUS = answer(
+    {"id": {"type": "string"}, "reference": {"type": "string"}, "status": {"type": "string"}},
+    ["id", "reference", "status"],
+)
 
 HANDLERS = "mfg.integration.mrp.inbound"
 

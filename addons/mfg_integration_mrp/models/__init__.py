@@ -5,3 +5,4 @@ from . import purchase_order
 from . import res_config_settings
 from . import outbound
 from . import incident_sources
+from . import stock_writers

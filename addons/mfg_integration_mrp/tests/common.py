@@ -2,6 +2,7 @@ import json
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from odoo.addons.mfg_integration_api.contract import ResponseContract
 from odoo.addons.mfg_integration_api.routing import API_PREFIX
 from odoo.addons.queue_job.job import Job
 
@@ -21,6 +22,8 @@ ALL_SCOPES = [
 @tagged("post_install", "-at_install")
 class ApiCase(HttpCase):
     """A plant, the MES-01 system with its mappings, and API clients with real keys."""
+
+    _contract = None  # the OpenAPI document, read once
 
     @classmethod
     def setUpClass(cls):
@@ -191,7 +194,23 @@ class ApiCase(HttpCase):
             parsed = response.json()
         except ValueError:
             parsed = response.text
+        self.assertKeepsContract(method, response, parsed if response.content else None)
         return response.status_code, parsed, response
+
+    def assertKeepsContract(self, method, response, body):
+        """The answer is what the OpenAPI document promises for its operation and status."""
+        if ApiCase._contract is None:
+            document = self.url_open(API_PREFIX + "/openapi.json").json()
+            ApiCase._contract = ResponseContract(document)
+        errors = ApiCase._contract.errors(
+            method,
+            response.url,
+            response.status_code,
+            response.headers.get("Content-Type"),
+            body,
+        )
+        if errors:
+            self.fail("The answer breaks the OpenAPI document:\n" + "\n".join(errors))
 
     def assertProblem(self, result, status, slug):
         code, body, response = result

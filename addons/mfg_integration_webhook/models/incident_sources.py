@@ -58,9 +58,11 @@ class MfgIntegrationWebhookDelivery(models.Model):
         # read from the batch's cache before the bulk write invalidates it: a
         # batch of which nothing was ever reported costs no query here
         reported = self.browse([delivery.id for delivery, _v in rows if delivery.incident_reported])
-        endpoints = self.env["mfg.integration.webhook.endpoint"].browse(
-            list({delivery.endpoint_id.id for delivery, _v in rows})
-        ).filtered("incident_reported")
+        endpoints = (
+            self.env["mfg.integration.webhook.endpoint"]
+            .browse(list({delivery.endpoint_id.id for delivery, _v in rows}))
+            .filtered("incident_reported")
+        )
         super()._record_delivered(rows)
         if reported:
             reported.incident_reported = False
