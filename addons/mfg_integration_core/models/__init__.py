@@ -7,4 +7,6 @@ from . import mapping
 from . import message_log
 from . import res_config_settings
 from . import event
+from . import outbox_delivery
+from . import outbox_sink
 from . import incident

@@ -1,7 +1,7 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from ..models.endpoint import type_matches
+from odoo.addons.mfg_integration_core.models.outbox_sink import type_matches
 
 
 class MfgIntegrationWebhookReplay(models.TransientModel):
