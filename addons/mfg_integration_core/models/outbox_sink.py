@@ -217,6 +217,19 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
             deliveries._sinks()._schedule_drain()
         return values
 
+    def _replay_events(self, events):
+        """Send `events` to this subscriber again (a window of the past, say), with
+        their own ids: existing deliveries are replayed, missing ones created."""
+        self.ensure_one()
+        Delivery, sink_field = self._deliveries()
+        existing = Delivery.sudo().search(
+            [(sink_field, "=", self.id), ("event_id", "in", events.ids)]
+        )
+        existing._replay()
+        missing = events - existing.event_id
+        Delivery.sudo().create([{"event_id": e.id, sink_field: self.id} for e in missing])
+        self._schedule_drain()
+
     # ------------------------------------------------------------------
     # UI actions
     # ------------------------------------------------------------------
@@ -408,6 +421,8 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
                 Delivery._record_delivered(succeeded)
                 Log.create([Log._prepare_log_values(log, max_bytes=max_bytes) for log in logs])
                 sink._commit_progress()
+                if len(logs) < len(batch):
+                    break  # stopped mid-batch: the next drain takes the rest, when due
         sink._schedule_next_drain()
         return f"{sent} sent, {delivered} delivered"
 

@@ -33,14 +33,7 @@ class MfgIntegrationWebhookReplay(models.TransientModel):
             )
         )
         events = events.filtered(lambda e: type_matches(e.type, self.event_types))
-        Delivery = self.env["mfg.integration.webhook.delivery"].sudo()
-        existing = Delivery.search(
-            [("endpoint_id", "=", self.endpoint_id.id), ("event_id", "in", events.ids)]
-        )
-        existing._replay()
-        missing = events - existing.event_id
-        Delivery.create([{"event_id": e.id, "endpoint_id": self.endpoint_id.id} for e in missing])
-        self.endpoint_id._schedule_drain()
+        self.endpoint_id._replay_events(events)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

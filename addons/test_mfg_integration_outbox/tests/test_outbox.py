@@ -230,6 +230,13 @@ class TestOrderingAndReplay(OutboxCase):
         self.sink._drain()
         self.assertEqual(self.sent().mapped("event_uid"), [event.event_uid, event.event_uid])
         self.assertEqual(self.sent().mapped("attempt"), [1, 1])
+        # a range of past events, to a subscriber that did not exist when they happened
+        late = self.env["test.mfg.outbox.batch.sink"].create({"name": "Late", "event_types": "*"})
+        with trap_jobs():
+            late._replay_events(event)
+            late._replay_events(event)  # again: replayed, not created twice
+        self.assertEqual(late._drain(), "1 sent, 1 delivered")
+        self.assertEqual(self.sent(late).event_uid, event.event_uid)
 
     def test_replay_dead_letters(self):
         self.sink.write({"answer": "reject", "failure_threshold": 100})
