@@ -182,11 +182,15 @@ copy_db() {
 DEMO_ADDON=mfg_integration_demo
 # loaded before any database: queue_job's runner, and the API's answer when the database is down
 SERVER_WIDE_MODULES="base,web,queue_job,mfg_integration_api"
+# suite_addons [--product]: every addon but the demo plant; with --product, also
+# without the test-only addons (test_*), which only the test database gets
 suite_addons() {
     local dir name names=()
     for dir in "$SUITE_ADDONS_DIR"/*/; do
         name="$(basename "$dir")"
-        [ -f "$dir/__manifest__.py" ] && [ "$name" != "$DEMO_ADDON" ] && names+=("$name")
+        [ -f "$dir/__manifest__.py" ] && [ "$name" != "$DEMO_ADDON" ] || continue
+        [ "${1:-}" = --product ] && [[ "$name" == test_* ]] && continue
+        names+=("$name")
     done
     (IFS=,; echo "${names[*]}")
 }

@@ -10,11 +10,13 @@
     "application": True,
     "installable": True,
     "depends": ["mail", "stock", "queue_job"],
+    "external_dependencies": {"python": ["jsonschema"]},
     "data": [
         "security/security.xml",
         "security/ir.model.access.csv",
         "data/object_type_data.xml",
         "data/ir_cron_data.xml",
+        "data/outbox_data.xml",
         "views/integration_system_views.xml",
         "views/object_type_views.xml",
         "views/xref_views.xml",

@@ -3,7 +3,7 @@
     "name": "Manufacturing Integration Webhooks",
     "summary": "Signed outbound webhooks (Standard Webhooks) through queue_job: retries with "
     "back-off, dead letters, circuit breaker, FIFO ordering, replay",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Manufacturing/Integration",
     "author": "Manufacturing Integration Suite contributors",
     "license": "LGPL-3",

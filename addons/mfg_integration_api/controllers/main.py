@@ -1,4 +1,3 @@
-import json
 from functools import partial
 
 from odoo import SUPERUSER_ID, http
@@ -61,15 +60,7 @@ class MfgIntegrationApiController(http.Controller):
         )
         if not event_type:
             return request.make_json_response({"detail": "unknown event type"}, status=404)
-        schema = json.loads(event_type.payload_schema or "{}")
-        return request.make_json_response(
-            {
-                "$schema": "https://json-schema.org/draft/2020-12/schema",
-                "title": event_type.name,
-                "description": event_type.description or "",
-                **schema,
-            }
-        )
+        return request.make_json_response(event_type._served_schema())
 
     @http.route(
         f"{API_PREFIX}/<mfgpath:subpath>",

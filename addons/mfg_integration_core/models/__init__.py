@@ -8,5 +8,7 @@ from . import value_map
 from . import message_log
 from . import res_config_settings
 from . import event
+from . import outbox_delivery
+from . import outbox_sink
 from . import incident
 from . import incident_sources

@@ -7,12 +7,31 @@ causes it: a rolled-back change leaves no event, a committed one always has it.
 import json
 import uuid
 
-from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from odoo import _, api, fields, models, tools
+from odoo.exceptions import UserError, ValidationError
 
 from ..exceptions import MappingError
 
 SPEC_VERSION = "1.0"
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+# definitions that every payload schema may use with {"$ref": "#/$defs/<name>"}
+SHARED_SCHEMA_DEFS = {
+    "recordReference": {
+        "description": "A record named by the event: its Odoo model, id and reference, and "
+        "the receiving system's own id for it where a cross-reference exists (else null).",
+        "type": ["object", "null"],
+        "required": ["model", "odoo_id", "reference"],
+        "properties": {
+            "model": {"type": "string"},
+            "odoo_id": {"type": "integer"},
+            "reference": {"type": "string"},
+            "id": {"type": ["string", "null"]},
+        },
+    },
+}
 
 
 class MfgIntegrationEventType(models.Model):
@@ -48,14 +67,88 @@ class MfgIntegrationEventType(models.Model):
         for event_type in self.filtered("payload_schema"):
             try:
                 json.loads(event_type.payload_schema)
-            except ValueError as error:
+                Draft202012Validator.check_schema(event_type._served_schema())
+            except (ValueError, SchemaError) as error:
                 raise ValidationError(
                     _(
-                        "The payload schema of %(type)s is not JSON: %(error)s",
+                        "The payload schema of %(type)s is not a JSON Schema: %(error)s",
                         type=event_type.name,
-                        error=error,
+                        error=getattr(error, "message", error),
                     )
                 ) from error
+            missing = event_type._unresolved_refs()
+            if missing:
+                raise ValidationError(
+                    _(
+                        "The payload schema of %(type)s refers to unknown definitions: %(refs)s",
+                        type=event_type.name,
+                        refs=", ".join(sorted(missing)),
+                    )
+                )
+
+    @api.model
+    def _shared_schema_defs(self):
+        """Definitions every payload schema may refer to as ``#/$defs/<name>``.
+
+        It can be inherited to add definitions of a business domain.
+        """
+        return dict(SHARED_SCHEMA_DEFS)
+
+    def _served_schema(self):
+        """The payload schema as one self-contained JSON Schema 2020-12 document:
+        the shared definitions travel with it, under ``$defs``."""
+        self.ensure_one()
+        schema = json.loads(self.payload_schema or "{}")
+        defs = {**self._shared_schema_defs(), **schema.get("$defs", {})}
+        return {
+            "$schema": JSON_SCHEMA_DIALECT,
+            "title": self.name,
+            "description": self.description or "",
+            **schema,
+            "$defs": defs,
+        }
+
+    def _unresolved_refs(self):
+        served = self._served_schema()
+        refs = set()
+
+        def collect(node):
+            if isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                    refs.add(ref.removeprefix("#/$defs/"))
+                for value in node.values():
+                    collect(value)
+            elif isinstance(node, list):
+                for value in node:
+                    collect(value)
+
+        collect(served)
+        return refs - set(served["$defs"])
+
+    # the event type look-up of every emit is cached: any change clears it
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()  # _emit_lookup
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()  # _emit_lookup
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()  # _emit_lookup
+        return super().unlink()
+
+    @api.model
+    @tools.ormcache("name")
+    def _emit_lookup(self, name):
+        """(id, sunset date or None if never) of an event type, or None if unknown."""
+        event_type = self.sudo().search([("name", "=", name)], limit=1)
+        if not event_type:
+            return None
+        sunset = event_type.state == "deprecated" and event_type.sunset_date or None
+        return event_type.id, sunset
 
     def _compute_event_count(self):
         counts = dict(
@@ -104,18 +197,16 @@ class MfgIntegrationEvent(models.Model):
     def _emit(self, type_name, record, data, subject=None):
         """Write an event for `record` in the current transaction; return it.
 
-        Unknown or deprecated-and-sunset types emit nothing.
+        A deprecated type emits nothing after its sunset date; a type that does
+        not exist is an error of the caller.
         """
-        event_type = (
-            self.env["mfg.integration.event.type"]
-            .sudo()
-            .search([("name", "=", type_name)], limit=1)
-        )
-        if not event_type or (
-            event_type.state == "deprecated"
-            and event_type.sunset_date
-            and event_type.sunset_date < fields.Date.today()
-        ):
+        found = self.env["mfg.integration.event.type"]._emit_lookup(type_name)
+        if not found:
+            raise UserError(
+                _("No event type %s exists: declare it in the event catalog.", type_name)
+            )
+        type_id, sunset = found
+        if sunset and sunset < fields.Date.today():
             return self.browse()
         subject = subject or f"{record._name}/{record.id}"
         # one counter row per subject: two transactions that emit for one subject
@@ -136,7 +227,7 @@ class MfgIntegrationEvent(models.Model):
         event = self.sudo().create(
             {
                 "event_uid": f"evt_{uuid.uuid4().hex}",
-                "type_id": event_type.id,
+                "type_id": type_id,
                 "source": f"/odoo/{self.env.cr.dbname}/{record._name}",
                 "subject": subject,
                 "sequence": sequence,
@@ -170,7 +261,12 @@ class MfgIntegrationEvent(models.Model):
 
     @api.model
     def _on_events_emitted(self, events):
-        """Hook: the webhook addon creates deliveries here, in the same transaction."""
+        """One delivery per subscriber of every sink kind, in the events' transaction.
+
+        It can be inherited to react to new events in their own transaction.
+        """
+        for Sink in self.env["mfg.integration.outbox.sink"]._sink_models():
+            Sink._fan_out(events)
         return None
 
     def _envelope(self, system=None):

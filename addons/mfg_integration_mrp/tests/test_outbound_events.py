@@ -2,7 +2,7 @@ import json
 
 from jsonschema import Draft202012Validator
 
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 
 class TestOutboundEvents(TransactionCase):
@@ -45,7 +45,8 @@ class TestOutboundEvents(TransactionCase):
         return self.env["mfg.integration.event"].search([("type", "=", type_name)], order="id")
 
     def assertValidEvent(self, event):
-        schema = json.loads(event.type_id.payload_schema)
+        # the schema a receiver gets from the event's dataschema URI
+        schema = event.type_id._served_schema()
         data = json.loads(event.data)
         errors = [e.message for e in Draft202012Validator(schema).iter_errors(data)]
         self.assertEqual(errors, [], event.type)
@@ -189,3 +190,38 @@ class TestOutboundEvents(TransactionCase):
         self.assertTrue(variance)
         data = self.assertValidEvent(self.events("mrp.production.variance.v1"))
         self.assertEqual(data["variance_percent"], -30)
+
+
+def _refs(node):
+    """Every $ref of a JSON Schema document."""
+    if isinstance(node, dict):
+        yield from [node["$ref"]] if "$ref" in node else []
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+@tagged("post_install", "-at_install")
+class TestServedSchemas(HttpCase):
+    def test_every_served_schema_is_a_self_contained_2020_12_document(self):
+        event_types = self.env["mfg.integration.event.type"].search([])
+        self.assertIn("recordReference", event_types[:1]._served_schema()["$defs"])
+        for event_type in event_types:
+            response = self.url_open(f"/api/mfg/v1/events/schemas/{event_type.name}")
+            self.assertEqual(response.status_code, 200, event_type.name)
+            schema = response.json()
+            self.assertEqual(schema, event_type._served_schema())
+            self.assertEqual(schema["$schema"], "https://json-schema.org/draft/2020-12/schema")
+            Draft202012Validator.check_schema(schema)
+            for ref in _refs(schema):
+                self.assertTrue(ref.startswith("#/$defs/"), ref)
+                self.assertIn(ref.removeprefix("#/$defs/"), schema["$defs"], event_type.name)
+
+    def test_a_shared_definition_is_written_once(self):
+        """The record reference lives in core; the catalog's schemas refer to it."""
+        production_done = self.env.ref("mfg_integration_mrp.event_type_mrp_production_done_v1")
+        stored = json.loads(production_done.payload_schema)
+        self.assertEqual(stored["properties"]["production"], {"$ref": "#/$defs/recordReference"})
+        self.assertNotIn("$defs", stored)

@@ -1,55 +1,30 @@
-"""Deliveries: one per (event, endpoint), each with its own attempts and retry time.
+"""Webhook deliveries: one per event and endpoint, on the outbox's delivery mixin.
 
-A drain job per endpoint sends the ready deliveries in batches over one
-kept-alive connection, so throughput is not bounded by one job per delivery.
+What is HTTP here: the request (Standard Webhooks signature, CloudEvents
+`ce-*` headers, the structured envelope as the body).
 """
 
 import json
-import logging
-import random
 import time
-from datetime import timedelta
-from email.utils import parsedate_to_datetime
 
 import requests
-from psycopg2.extras import execute_values
 
-from odoo import _, api, fields, models
+from odoo import fields, models
 
 from .. import crypto
-
-_logger = logging.getLogger(__name__)
-
-BATCH_SIZE = 100
-DRAIN_SECONDS = 60  # a drain job yields its worker after this long
-DELIVERY_STATES = [
-    ("pending", "Pending"),
-    ("retrying", "Retrying"),
-    ("delivered", "Delivered"),
-    ("dead", "Dead letter"),
-]
 
 
 class MfgIntegrationWebhookDelivery(models.Model):
     _name = "mfg.integration.webhook.delivery"
+    _inherit = ["mfg.integration.outbox.delivery"]
     _description = "Webhook Delivery"
     _order = "id desc"
+    _sink_field = "endpoint_id"
 
-    event_id = fields.Many2one(
-        "mfg.integration.event", required=True, ondelete="cascade", index=True
-    )
     endpoint_id = fields.Many2one(
         "mfg.integration.webhook.endpoint", required=True, ondelete="cascade", index=True
     )
-    event_type = fields.Char(related="event_id.type", store=True)
-    subject = fields.Char(related="event_id.subject", store=True, index=True)
-    state = fields.Selection(DELIVERY_STATES, default="pending", required=True, index=True)
-    attempts = fields.Integer(readonly=True)
-    next_attempt_at = fields.Datetime(default=fields.Datetime.now, index=True)
     last_status = fields.Integer(string="Last HTTP Status", readonly=True)
-    last_error = fields.Char(readonly=True)
-    latency_ms = fields.Float(readonly=True, digits=(16, 1))
-    delivered_at = fields.Datetime(readonly=True)
     company_id = fields.Many2one(related="endpoint_id.company_id", store=True)
 
     _sql_constraints = [
@@ -61,29 +36,11 @@ class MfgIntegrationWebhookDelivery(models.Model):
     ]
 
     # ------------------------------------------------------------------
-    # Replay
-    # ------------------------------------------------------------------
-    def _replay(self):
-        """Send again; the receiver sees the same webhook-id and can de-duplicate."""
-        self.write(
-            {
-                "state": "pending",
-                "attempts": 0,
-                "next_attempt_at": fields.Datetime.now(),
-                "last_error": False,
-            }
-        )
-        self.endpoint_id._schedule_drain()
-
-    def action_replay(self):
-        self._replay()
-        return True
-
-    # ------------------------------------------------------------------
     # Sending
     # ------------------------------------------------------------------
     def _request(self, endpoint, session, secrets_):
-        """POST one delivery; return (status or None, error text, seconds, Retry-After)."""
+        """POST one delivery; return (status or None, error text or None, seconds,
+        Retry-After header, request headers, body, response text)."""
         event = self.event_id
         envelope = event._envelope(endpoint.system_id)
         body = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
@@ -134,101 +91,3 @@ class MfgIntegrationWebhookDelivery(models.Model):
             body,
             response.text[:2000],
         )
-
-    def _retry_after_seconds(self, value):
-        if not value:
-            return None
-        try:
-            return max(0, int(value))
-        except ValueError:
-            try:
-                return max(0, int(parsedate_to_datetime(value).timestamp() - time.time()))
-            except (TypeError, ValueError):
-                return None
-
-    def _after_attempt(self, endpoint, status, error, elapsed, retry_after, headers, body, text):
-        """The outcome of one attempt: (delivered, delivery values, log values).
-
-        Failures are written at once; deliveries that succeeded are written
-        by the caller in bulk.
-        """
-        now = fields.Datetime.now()
-        attempt = self.attempts + 1
-        values = {"attempts": attempt, "last_status": status or 0, "latency_ms": elapsed * 1000.0}
-        delivered = error is None
-        log = {
-            "direction": "outbound",
-            "system_id": endpoint.system_id.id,
-            "route": endpoint.url,
-            "method": "POST",
-            "correlation_id": self.event_id.correlation_id,
-            "traceparent": self.event_id.traceparent,
-            "status": "success" if delivered else "failed",
-            "http_status": status or 0,
-            "latency_ms": elapsed * 1000.0,
-            "attempt": attempt,
-            "request_headers": {k: v for k, v in headers.items() if k != "webhook-signature"},
-            "request_payload": body,
-            "response_payload": text,
-            "error": error,
-            "company_id": endpoint.company_id.id,
-            "res_model": "mfg.integration.event",
-            "res_id": self.event_id.id,
-        }
-        if delivered:
-            values.update(state="delivered", delivered_at=now, last_error=False)
-            return True, values, log
-        if status == 410:
-            values.update(state="dead", last_error=_("410 Gone: the endpoint was disabled"))
-            endpoint.sudo().write({"state": "disabled"})
-            endpoint.message_post(body=_("The receiver answered 410 Gone: endpoint disabled."))
-        elif attempt >= endpoint.max_attempts:
-            values.update(state="dead", last_error=error)
-        else:
-            wait = self._retry_after_seconds(retry_after) if status in (429, 503) else None
-            if wait is None:
-                schedule = endpoint._schedule() or [60]
-                base = schedule[min(attempt - 1, len(schedule) - 1)]
-                wait = base * random.uniform(0.9, 1.1)  # jitter spreads retries
-            values.update(
-                state="retrying", last_error=error, next_attempt_at=now + timedelta(seconds=wait)
-            )
-        self.write(values)
-        if self.state == "dead":
-            self._on_dead_letter()
-        return False, values, log
-
-    @api.model
-    def _record_delivered(self, rows):
-        """Bulk-write deliveries that succeeded: [(delivery, values)]."""
-        if not rows:
-            return
-        execute_values(
-            self.env.cr._obj,
-            """UPDATE mfg_integration_webhook_delivery AS delivery
-                  SET state = 'delivered', attempts = row.attempts, last_status = row.status,
-                      latency_ms = row.latency, delivered_at = row.at, last_error = NULL,
-                      write_date = row.at, write_uid = row.uid
-                 FROM (VALUES %s) AS row(id, attempts, status, latency, at, uid)
-                WHERE delivery.id = row.id""",
-            [
-                (
-                    d.id,
-                    v["attempts"],
-                    v["last_status"],
-                    v["latency_ms"],
-                    v["delivered_at"],
-                    self.env.uid,
-                )
-                for d, v in rows
-            ],
-            template="(%s, %s, %s, %s, %s::timestamp, %s)",
-        )
-        self.browse([d.id for d, _v in rows]).invalidate_recordset()
-
-    def _on_dead_letter(self):
-        """Hook: the exception app opens an exception here."""
-        _logger.warning(
-            "Webhook delivery %s to %s is dead: %s", self.id, self.endpoint_id.url, self.last_error
-        )
-        return None

@@ -9,7 +9,6 @@ from odoo.tests import TransactionCase
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from ..models.endpoint import DRAIN_LOCK_CLASS
 from .receiver import Receiver
 
 
@@ -284,10 +283,10 @@ class TestRetries(WebhookCase):
         job.write({"state": "started", "date_started": fields.Datetime.now() - timedelta(hours=1)})
         # a drain that runs holds the endpoint's lock (on another connection): left alone
         with self.env.registry.cursor() as other:
-            other.execute("SELECT pg_advisory_lock(%s, %s)", (DRAIN_LOCK_CLASS, self.endpoint.id))
+            other.execute("SELECT pg_advisory_lock(%s, %s)", self.endpoint._drain_lock_key())
             self.assertEqual(self.endpoint._cron_watchdog()[0], 0)
             self.assertEqual(job.state, "started")
-            other.execute("SELECT pg_advisory_unlock(%s, %s)", (DRAIN_LOCK_CLASS, self.endpoint.id))
+            other.execute("SELECT pg_advisory_unlock(%s, %s)", self.endpoint._drain_lock_key())
         # its worker died: the lock is free, the job is requeued
         stuck, woken = self.endpoint._cron_watchdog()
         self.assertEqual(stuck, 1)

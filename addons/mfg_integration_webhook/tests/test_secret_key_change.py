@@ -31,7 +31,7 @@ class TestSecretKeyChange(WebhookCase):
         messages = self.endpoint.message_ids
         with self.with_new_server_key():
             with self.assertLogs(
-                "odoo.addons.mfg_integration_webhook.models.endpoint_secret_key", "WARNING"
+                "odoo.addons.mfg_integration_webhook.models.endpoint", "WARNING"
             ) as logged:
                 # the drain answers instead of failing: nothing is sent, nothing lost
                 self.assertEqual(self.drain(), "no signing secret: deliveries wait")

@@ -1,7 +1,7 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from ..models.endpoint import type_matches
+from odoo.addons.mfg_integration_core.models.outbox_sink import type_matches
 
 
 class MfgIntegrationWebhookReplay(models.TransientModel):
@@ -33,14 +33,7 @@ class MfgIntegrationWebhookReplay(models.TransientModel):
             )
         )
         events = events.filtered(lambda e: type_matches(e.type, self.event_types))
-        Delivery = self.env["mfg.integration.webhook.delivery"].sudo()
-        existing = Delivery.search(
-            [("endpoint_id", "=", self.endpoint_id.id), ("event_id", "in", events.ids)]
-        )
-        existing._replay()
-        missing = events - existing.event_id
-        Delivery.create([{"event_id": e.id, "endpoint_id": self.endpoint_id.id} for e in missing])
-        self.endpoint_id._schedule_drain()
+        self.endpoint_id._replay_events(events)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

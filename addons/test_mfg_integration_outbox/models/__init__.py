@@ -1,0 +1,2 @@
+from . import recording_sink
+from . import batch_sink
