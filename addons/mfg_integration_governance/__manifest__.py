@@ -17,6 +17,7 @@
         "data/mail_activity_type_data.xml",
         "views/scope_views.xml",
         "views/api_key_views.xml",
+        "views/api_client_change_views.xml",
         "views/api_client_views.xml",
         "views/audit_log_views.xml",
         "views/res_config_settings_views.xml",

@@ -2,6 +2,7 @@ from . import audit_log
 from . import auth_source
 from . import scope
 from . import api_client
+from . import api_client_change
 from . import api_key
 from . import auth
 from . import core_audit
