@@ -20,6 +20,7 @@
         "views/api_client_change_views.xml",
         "views/api_client_views.xml",
         "views/audit_log_views.xml",
+        "views/credential_refusal_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/api_key_reveal_views.xml",
         "views/menus.xml",

@@ -345,6 +345,8 @@ class MfgIntegrationApi(models.AbstractModel):
         return f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
 
     def _log(self, request, response, state, correlation_id, traceparent, latency_ms):
+        if not self.env["mfg.integration.auth"]._refusal_logged(state.get("problem")):
+            return  # a refused credential: counted by governance, only sampled here
         route = state.get("route")
         client = state.get("client")
         status = response.status

@@ -6,5 +6,6 @@ from . import api_client_change
 from . import api_key
 from . import auth
 from . import core_audit
+from . import credential_refusal
 from . import res_company
 from . import res_config_settings

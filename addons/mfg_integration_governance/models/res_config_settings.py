@@ -10,3 +10,10 @@ class ResConfigSettings(models.TransientModel):
         default=730,
         help="Audit rows older than this are purged every night. 0 keeps them all.",
     )
+    mfg_auth_failures_per_minute = fields.Integer(
+        string="Bad Credentials per Minute",
+        config_parameter="mfg_integration.auth_failures_per_minute",
+        default=60,
+        help="Requests with a missing, unknown or wrong API key that one address may send per "
+        "minute before it gets 429 until the minute ends. 0: never throttled.",
+    )
