@@ -1,4 +1,5 @@
 from . import settings
+from . import retention
 from . import integration_system
 from . import object_type
 from . import xref

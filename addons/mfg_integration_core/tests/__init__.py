@@ -3,3 +3,4 @@ from . import test_constraints
 from . import test_security
 from . import test_message_log
 from . import test_ui
+from . import test_retention

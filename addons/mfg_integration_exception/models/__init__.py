@@ -1,2 +1,3 @@
 from . import exception
 from . import sources
+from . import retention

@@ -9,3 +9,4 @@ from . import core_audit
 from . import credential_refusal
 from . import res_company
 from . import res_config_settings
+from . import retention

@@ -8,7 +8,7 @@ class ResConfigSettings(models.TransientModel):
         string="Audit Trail Retention (days)",
         config_parameter="mfg_integration.audit_retention_days",
         default=730,
-        help="Audit rows older than this are purged every night. 0 keeps them all.",
+        help="Audit rows older than this are purged by the hourly retention job. 0 keeps them all.",
     )
     mfg_auth_failures_per_minute = fields.Integer(
         string="Bad Credentials per Minute",

@@ -4,3 +4,4 @@ from . import test_rate_limit
 from . import test_ui
 from . import test_client_change
 from . import test_refused_credentials
+from . import test_retention

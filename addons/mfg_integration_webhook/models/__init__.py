@@ -1,3 +1,4 @@
 from . import endpoint
 from . import delivery
 from . import event
+from . import retention
