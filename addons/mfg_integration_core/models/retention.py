@@ -70,7 +70,7 @@ class MfgIntegrationRetention(models.AbstractModel):
                     raise
                 # one broken rule must not keep the other tables from their purge
                 _logger.exception("Retention purge of %s failed", name)
-                self.env.cr.rollback()  # pylint: disable=invalid-commit
+                self.env.cr.rollback()
         return purged
 
     @api.model
