@@ -133,7 +133,8 @@ def start_server(odoo_src, conf, db, log_path, extra_args=()):
         try:
             if requests.get(server.url + "/web/health", timeout=5).status_code == 200:
                 return process, server
-        except requests.ConnectionError:
+        # refused before the socket listens; a read timeout while the registry loads
+        except (requests.ConnectionError, requests.Timeout):
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             stop_server(process)
