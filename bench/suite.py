@@ -230,13 +230,19 @@ def prepare(server, rpc):
     rate limits far above what the benchmark sends."""
     Endpoint = "mfg.integration.webhook.endpoint"
     rpc.execute(Endpoint, "write", rpc.execute(Endpoint, "search", []), {"state": "paused"})
-    # the limiter still runs on every request; a benchmark must not be refused by it
-    Client = "mfg.integration.client"
-    rpc.execute(
-        Client,
-        "write",
-        rpc.execute(Client, "search", []),
-        {"rate_limit_per_minute": 1_000_000, "rate_limit_burst": 100_000},
+    # the limiter still runs on every request; a benchmark must not be refused by it.
+    # An approved client's limits change by a request that another manager approves.
+    Client, Change = "mfg.integration.client", "mfg.integration.client.change"
+    limits = {"rate_limit_per_minute": 1_000_000, "rate_limit_burst": 100_000}
+    proposal = {f"new_{name}": value for name, value in limits.items()}
+    unapproved = rpc.execute(Client, "search", [("state", "!=", "approved")])
+    rpc.execute(Client, "write", unapproved, limits)
+    changes = [
+        rpc.execute(Change, "create", {"client_id": client, **proposal})
+        for client in rpc.execute(Client, "search", [("state", "=", "approved")])
+    ]
+    JsonRpc(rpc.url.removesuffix("/jsonrpc"), rpc.db, "consultant", "consultant").execute(
+        Change, "action_approve", changes
     )
     for name in ("Bench A", "Bench B"):
         endpoint = rpc.execute(

@@ -13,7 +13,6 @@
     "data": [
         "security/ir.model.access.csv",
         "security/security.xml",
-        "data/ir_cron_data.xml",
         "data/queue_job_data.xml",
         "views/api_request_views.xml",
         "views/res_config_settings_views.xml",

@@ -5,5 +5,6 @@ from . import idempotency
 from . import api_request
 from . import openapi
 from . import res_config_settings
+from . import retention
 from . import ir_http
 from . import incident_sources

@@ -334,6 +334,8 @@ class MfgIntegrationCommand(models.AbstractModel):
         return f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
 
     def _record(self, invocation, response, state, latency_ms):
+        if not self.env["mfg.integration.auth"]._refusal_logged(state.get("problem")):
+            return  # a refused credential: counted by governance, only sampled here
         client = state.get("client")
         status = response.status
         outcome = (

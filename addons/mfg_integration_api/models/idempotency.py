@@ -126,8 +126,6 @@ class MfgIntegrationIdempotency(models.Model):
 
     @api.model
     def _purge_expired(self):
-        self.env.cr.execute(
-            "DELETE FROM mfg_integration_idempotency WHERE expires_at < %s",
-            [fields.Datetime.now()],
-        )
-        return self.env.cr.rowcount
+        """Delete the keys whose replay window has ended; return how many."""
+        Retention = self.env["mfg.integration.retention"]
+        return Retention._purge_rule(Retention._retention_rules()["idempotency"])

@@ -24,3 +24,10 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="mfg_integration.api_idempotency_hours",
         default=24,
     )
+    mfg_api_request_retention_days = fields.Integer(
+        string="Asynchronous Request Retention (days)",
+        config_parameter="mfg_integration.api_request_retention_days",
+        default=30,
+        help="Finished asynchronous requests and their items older than this are purged. "
+        "0 keeps them all.",
+    )

@@ -1,1 +1,2 @@
 from . import test_database_outage
+from . import test_retention

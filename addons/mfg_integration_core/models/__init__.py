@@ -1,5 +1,6 @@
 from . import settings
 from . import mapping
+from . import retention
 from . import integration_system
 from . import object_type
 from . import xref

@@ -1,11 +1,7 @@
 import json
-import logging
 import re
-from datetime import timedelta
 
 from odoo import api, fields, models
-
-_logger = logging.getLogger(__name__)
 
 REDACTED = "***"
 SENSITIVE_KEY = re.compile(
@@ -144,21 +140,7 @@ class MfgIntegrationMessageLog(models.Model):
     # Retention
     # ------------------------------------------------------------------
     @api.model
-    def _purge_expired(self, batch_size=10000):
+    def _purge_expired(self, batch_size=None):
         """Delete rows older than the retention period; return how many."""
-        days = self.env["mfg.integration.settings"]._get("log_retention_days", 30)
-        if days <= 0:
-            return 0
-        limit = fields.Datetime.now() - timedelta(days=days)
-        total = 0
-        while True:
-            expired = self.sudo().search([("create_date", "<", limit)], limit=batch_size)
-            if not expired:
-                break
-            total += len(expired)
-            expired.unlink()
-            if len(expired) < batch_size:
-                break
-        if total:
-            _logger.info("Purged %s integration message log rows older than %s days", total, days)
-        return total
+        Retention = self.env["mfg.integration.retention"]
+        return Retention._purge_rule(Retention._retention_rules()["message_log"], batch_size)

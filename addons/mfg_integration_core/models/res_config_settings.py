@@ -8,7 +8,15 @@ class ResConfigSettings(models.TransientModel):
         string="Message Log Retention (days)",
         config_parameter="mfg_integration.log_retention_days",
         default=30,
-        help="Message-log rows older than this are purged every night. 0 keeps them all.",
+        help="Message-log rows older than this are purged by the hourly retention job. "
+        "0 keeps them all.",
+    )
+    mfg_event_retention_days = fields.Integer(
+        string="Event Retention (days)",
+        config_parameter="mfg_integration.event_retention_days",
+        default=30,
+        help="Outbox events older than this are purged once every delivery of them is final. "
+        "0 keeps them all.",
     )
     mfg_log_payload_max_bytes = fields.Integer(
         string="Logged Payload Limit (bytes)",

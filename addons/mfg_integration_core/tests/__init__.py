@@ -4,3 +4,4 @@ from . import test_security
 from . import test_message_log
 from . import test_ui
 from . import test_links
+from . import test_retention

@@ -86,7 +86,7 @@ class TestMessageLog(TransactionCase):
         self.assertFalse(logs.exists())
 
     def test_cron_calls_the_purge(self):
-        cron = self.env.ref("mfg_integration_core.ir_cron_purge_message_log")
+        cron = self.env.ref("mfg_integration_core.ir_cron_retention_purge")
         log = self.Log._log_exchange({"direction": "inbound", "status": "success"})
         self._age(log, 31)
         cron.method_direct_trigger()

@@ -1,2 +1,3 @@
 from . import exception
 from . import incident
+from . import retention

@@ -2,8 +2,11 @@ from . import audit_log
 from . import auth_source
 from . import scope
 from . import api_client
+from . import api_client_change
 from . import api_key
 from . import auth
 from . import core_audit
+from . import credential_refusal
 from . import res_company
 from . import res_config_settings
+from . import retention

@@ -1,6 +1,6 @@
 import ipaddress
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 CLIENT_STATES = [
@@ -111,6 +111,21 @@ class MfgIntegrationClient(models.Model):
     usage_count = fields.Integer(compute="_compute_key_stats", string="Requests")
     last_used_at = fields.Datetime(compute="_compute_key_stats", string="Last Used")
     notes = fields.Html()
+    change_ids = fields.One2many(
+        "mfg.integration.client.change", "client_id", string="Change Requests"
+    )
+    pending_change_count = fields.Integer(compute="_compute_pending_change_count")
+
+    def _compute_pending_change_count(self):
+        counts = dict(
+            self.env["mfg.integration.client.change"]._read_group(
+                [("client_id", "in", self.ids), ("state", "=", "pending")],
+                ["client_id"],
+                ["__count"],
+            )
+        )
+        for client in self:
+            client.pending_change_count = counts.get(client, 0)
 
     @api.depends("key_ids.usage_count", "key_ids.last_used_at", "key_ids.state")
     def _compute_key_stats(self):
@@ -156,6 +171,36 @@ class MfgIntegrationClient(models.Model):
         {"state", "requested_by_id", "approved_by_id", "approved_date", "technical_user_id"}
     )
 
+    # what an approved client may do: changed only through an approved change request
+    _GOVERNED_FIELDS = frozenset(
+        {
+            "scope_ids",
+            "company_id",
+            "allowed_company_ids",
+            "ip_allowlist",
+            "rate_limit_per_minute",
+            "rate_limit_burst",
+        }
+    )
+
+    def _check_governed(self, vals):
+        """One manager alone cannot widen an approved client's access. Code
+        running as the superuser (data files, the approval of a change request)
+        is not a manager acting alone."""
+        if not self._GOVERNED_FIELDS & set(vals) or self.env.su or self.env.uid == SUPERUSER_ID:
+            return
+        approved = self.filtered(lambda client: client.state == "approved")
+        if approved:
+            approved.check_access("write")
+            raise UserError(
+                _(
+                    "%s is approved: its scopes, companies, IP allow-list and rate limits "
+                    "change only through a change request that another Integration Manager "
+                    "approves (Request Change).",
+                    ", ".join(approved.mapped("name")),
+                )
+            )
+
     def _check_protected(self, vals):
         if self._PROTECTED_FIELDS & set(vals) and not self.env.context.get("mfg_client_lifecycle"):
             raise UserError(
@@ -175,6 +220,7 @@ class MfgIntegrationClient(models.Model):
 
     def write(self, vals):
         self._check_protected(vals)
+        self._check_governed(vals)
         result = super().write(vals)
         if {"scope_ids", "company_id", "allowed_company_ids", "name", "state"} & set(vals):
             self._sync_technical_user()
@@ -266,6 +312,19 @@ class MfgIntegrationClient(models.Model):
     def action_revoke(self):
         self._set_state(["draft", "submitted", "approved", "suspended"], "revoked", "revoke")
         self.key_ids.filtered(lambda key: key.state != "revoked")._revoke(_("client revoked"))
+
+    def action_request_change(self):
+        """Propose new access for an approved client; another manager approves it."""
+        self.ensure_one()
+        self._check_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Request a Change of %s", self.name),
+            "res_model": "mfg.integration.client.change",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_client_id": self.id},
+        }
 
     # ------------------------------------------------------------------
     # Keys

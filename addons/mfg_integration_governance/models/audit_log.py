@@ -1,12 +1,8 @@
 import json
-import logging
-from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.http import request
-
-_logger = logging.getLogger(__name__)
 
 # fields every model has, that say nothing about a change
 _SKIPPED_FIELDS = {
@@ -91,16 +87,8 @@ class MfgIntegrationAuditLog(models.Model):
     @api.model
     def _purge_expired(self):
         """Delete rows past retention: the only way audit rows ever go."""
-        days = self.env["mfg.integration.settings"]._get("audit_retention_days", 730)
-        if days <= 0:
-            return 0
-        self.env.cr.execute(
-            "DELETE FROM mfg_integration_audit_log WHERE create_date < %s",
-            [fields.Datetime.now() - timedelta(days=days)],
-        )
-        if self.env.cr.rowcount:
-            _logger.info("Purged %s audit rows older than %s days", self.env.cr.rowcount, days)
-        return self.env.cr.rowcount
+        Retention = self.env["mfg.integration.retention"]
+        return Retention._purge_rule(Retention._retention_rules()["audit_log"])
 
 
 class MfgIntegrationAudited(models.AbstractModel):

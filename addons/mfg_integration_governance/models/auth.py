@@ -18,6 +18,7 @@ _logger = logging.getLogger(__name__)
 # compared against when no key matches, so that both paths cost the same
 _DUMMY_HASH = hash_key("mfgk_00000000_" + "0" * 43)
 RATE_TABLE = "mfg_integration_rate_bucket"
+REFUSAL_TABLE = "mfg_integration_credential_refusal"
 
 
 class AuthRefused(Exception):
@@ -27,13 +28,17 @@ class AuthRefused(Exception):
     status = 401
     title = "Unauthorized"
 
-    def __init__(self, reason, public_detail, client=None, retry_after=None, headers=None):
+    def __init__(
+        self, reason, public_detail, client=None, retry_after=None, headers=None, logged=True
+    ):
         super().__init__(reason)
         self.reason = reason
         self.public_detail = public_detail
         self.client = client
         self.retry_after = retry_after
         self.headers = headers or {}
+        # False: counted in mfg.integration.credential.refusal, not worth a log row
+        self.logged = logged
 
 
 class Unauthenticated(AuthRefused):
@@ -111,7 +116,7 @@ class MfgIntegrationAuth(models.AbstractModel):
         :param scope: the scope code the route requires, e.g. production:write
         :param company: the company the request acts in (record or id), if any
         """
-        facts = self._find_key(api_key)
+        facts = self._find_key(api_key, ip_address)
         client = self.env["mfg.integration.client"].browse(facts.client_id)
         now = fields.Datetime.now()
         state = key_state(facts.revoked_at, facts.expires_at, facts.grace_until, now)
@@ -163,15 +168,82 @@ class MfgIntegrationAuth(models.AbstractModel):
             company_ids=facts.company_ids,
         )
 
-    def _find_key(self, api_key):
+    def _find_key(self, api_key, ip_address):
         prefix = split_key(api_key)
         facts = self._key_facts(prefix) if prefix else None
         presented = hash_key(api_key) if isinstance(api_key, str) else ""
         stored = facts.key_hash if facts else _DUMMY_HASH
         if not hmac.compare_digest(presented, stored) or not facts:
             reason = "malformed key" if not prefix else "unknown key"
-            self._refuse(Unauthenticated, reason, None)
+            self._refuse_bad_credentials(reason, ip_address)
         return facts
+
+    def _refuse_bad_credentials(self, reason, ip_address):
+        """Refuse a missing, unknown or wrong key: 401, or 429 once the address
+        has sent more than mfg_integration.auth_failures_per_minute of them this
+        minute (0: never throttled). A valid key is found before this is ever
+        called: its client keeps working from an address that a neighbour
+        behind the same NAT floods with bad keys. Each refusal costs one counter
+        update; only the first of the minute, and the first throttled one, are
+        logged."""
+        limit = self.env["mfg.integration.settings"]._get("auth_failures_per_minute", 60)
+        count, seconds_left = self._count_bad_credentials(ip_address)
+        if limit > 0 and count > limit:
+            self._refuse(
+                Throttled,
+                f"{reason}; {ip_address} sent more than {limit} bad credentials this minute "
+                "(the next ones are counted under Refused Credentials, not logged)",
+                None,
+                f"Too many requests without a valid API key: retry in {seconds_left} s.",
+                retry_after=seconds_left,
+                headers={"Retry-After": str(seconds_left)},
+                logged=count == limit + 1,
+            )
+        self._refuse(
+            Unauthenticated,
+            f"{reason}; first bad credential from {ip_address} this minute (the next ones are "
+            "counted under Refused Credentials, not logged)"
+            if count == 1
+            else reason,
+            None,
+            logged=count == 1,
+        )
+
+    @api.model
+    def _count_bad_credentials(self, ip_address):
+        """Count one refusal for the address in the current minute, in one
+        statement and its own short transaction (like the rate-limit bucket).
+        Returns (refusals of the address this minute, seconds to the next minute)."""
+        now = fields.Datetime.now()
+        minute = now.replace(second=0, microsecond=0)
+        count = SQL(
+            """INSERT INTO %(table)s AS refusal (address, minute, count, create_date, write_date)
+               VALUES (%(address)s, %(minute)s, 1, %(now)s, %(now)s)
+               ON CONFLICT (address, minute) DO UPDATE
+                  SET count = refusal.count + 1, write_date = EXCLUDED.write_date
+            RETURNING refusal.count""",
+            table=SQL.identifier(REFUSAL_TABLE),
+            address=ip_address or "unknown",
+            minute=minute,
+            now=now,
+        )
+        registry = self.env.registry
+        with registry.cursor() as cr:
+            if not registry.in_test_mode():
+                cr.execute(
+                    "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;"
+                    " SET LOCAL synchronous_commit TO OFF"
+                )
+            cr.execute(count)
+            refusals = cr.fetchone()[0]
+        return refusals, 60 - now.second
+
+    @api.model
+    def _refusal_logged(self, problem):
+        """Whether the message log gets a row for this API problem: refused
+        credentials are counted, and only sampled in the log."""
+        refusal = problem.__cause__ if problem is not None else None
+        return not isinstance(refusal, AuthRefused) or refusal.logged
 
     @tools.ormcache("prefix")
     def _key_facts(self, prefix):
@@ -202,7 +274,8 @@ class MfgIntegrationAuth(models.AbstractModel):
         )
 
     def _refuse(self, error_class, reason, client, public_detail=None, **kwargs):
-        _logger.warning("API request refused: %s", reason)
+        if kwargs.get("logged", True):
+            _logger.warning("API request refused: %s", reason)
         raise error_class(reason, public_detail or UNAUTHENTICATED_DETAIL, client=client, **kwargs)
 
     @api.model

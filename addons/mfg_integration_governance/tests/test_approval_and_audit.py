@@ -82,7 +82,9 @@ class TestAudit(GovernanceCase):
 
     def test_life_cycle_leaves_a_trail(self):
         client, key, _secret = self._approved_client_with_key()
-        client.with_user(self.approver).write({"rate_limit_per_minute": 120})
+        self.env["mfg.integration.client.change"].with_user(self.requester).create(
+            {"client_id": client.id, "new_rate_limit_per_minute": 120}
+        ).with_user(self.approver).action_approve()
         key.with_user(self.approver).action_rotate()
         key.with_user(self.approver).action_revoke()
         client.with_user(self.approver).action_suspend()

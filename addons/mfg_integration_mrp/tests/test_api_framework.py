@@ -50,9 +50,10 @@ class TestApiFramework(ApiCase):
             self.assertEqual(
                 body["detail"], "A valid API key is required (Authorization: Bearer <key>)."
             )
+        # refused credentials are counted; the first of the minute alone is logged
         log = self.last_log()
         self.assertEqual((log.status, log.http_status), ("rejected", 401))
-        self.assertIn("unknown key", log.error)
+        self.assertIn("malformed key", log.error)
         self.assertNotIn(self.key, log.request_headers)
         self.assertEqual(self.counts(), before)
         # X-API-Key works as well as a bearer token
