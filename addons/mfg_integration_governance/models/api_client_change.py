@@ -115,16 +115,10 @@ class MfgIntegrationClientChange(models.Model):
 
     @api.model
     def _proposal_of(self, client):
-        values = {}
-        for proposed, current in PROPOSED_FIELDS.items():
-            value = client[current]
-            field = client._fields[current]
-            if field.type == "many2many":
-                value = [fields.Command.set(value.ids)]
-            elif field.type == "many2one":
-                value = value.id
-            values[proposed] = value
-        return values
+        return {
+            proposed: client._fields[current].convert_to_write(client[current], client)
+            for proposed, current in PROPOSED_FIELDS.items()
+        }
 
     def _client_values(self):
         """The write the approval applies: only the fields the request changes."""
@@ -132,13 +126,7 @@ class MfgIntegrationClientChange(models.Model):
         values = {}
         for name in json.loads(self.changes or "{}"):
             proposed = next(key for key, value in PROPOSED_FIELDS.items() if value == name)
-            value = self[proposed]
-            field = self._fields[proposed]
-            if field.type == "many2many":
-                value = [fields.Command.set(value.ids)]
-            elif field.type == "many2one":
-                value = value.id
-            values[name] = value
+            values[name] = self._fields[proposed].convert_to_write(self[proposed], self)
         return values
 
     def _diff(self):
