@@ -36,9 +36,9 @@ uom_map = env["mfg.integration.value.map"].create(
     {"system_id": wms.id, "domain": "uom", "target_model": "uom.uom"})
 client = env["mfg.integration.client"].create({"name": "WMS client", "system_id": wms.id})
 Api = env["mfg.integration.api"]
-route = Api._api_routes()[0]
-ctx = ApiContext(env=env, client=client, system=wms, route=route,
-                 correlation_id="corr-minimal-1", query={})
+command = env["mfg.integration.command"]._command("request.get")
+ctx = ApiContext(env=env, client=client, system=wms, command=command,
+                 correlation_id="corr-minimal-1", query={}, channel="GET /api/mfg/v1/requests/1")
 def refuse():
     try:
         env["mfg.integration.mapping"].map_inbound_record(wms, "uom", "LBR")
