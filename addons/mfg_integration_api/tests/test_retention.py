@@ -15,7 +15,7 @@ class TestApiRetention(RetentionCase):
         request = self.env["mfg.integration.api.request"].create(
             {
                 "client_id": self.client.id,
-                "route_name": "inventory_movements",
+                "command_name": "inventory.movements",
                 "state": state,
                 "item_ids": [(0, 0, {"sequence": n, "payload": "{}"}) for n in range(items)],
             }
