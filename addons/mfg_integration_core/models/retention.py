@@ -41,13 +41,56 @@ class MfgIntegrationRetention(models.AbstractModel):
     @api.model
     def _retention_rules(self):
         """{name: RetentionRule}, in purge order. Addons add their tables and
-        may add `keep` conditions to the rules of others (a webhook delivery
-        keeps its event)."""
-        return {
+        may add `keep` conditions to the rules of others; the deliveries of
+        every sink kind keep their events here."""
+        rules = {
             "message_log": RetentionRule(
                 "mfg.integration.message.log", "log_retention_days", 30, chunk_size=10000
             ),
-            "event": RetentionRule("mfg.integration.event", "event_retention_days", 30),
+            # a sender's ids of what it created: kept while it still reports changes
+            "link": RetentionRule(
+                "mfg.integration.link", "link_retention_days", 365, date_field="write_date"
+            ),
+        }
+        deliveries = self._delivery_rules()
+        rules.update(deliveries)
+        rules["event"] = RetentionRule(
+            "mfg.integration.event",
+            "event_retention_days",
+            30,
+            keep=[
+                # an event stays while any of its deliveries is not final
+                SQL(
+                    "EXISTS (SELECT 1 FROM %s WHERE event_id = mfg_integration_event.id "
+                    "AND NOT (%s))",
+                    SQL.identifier(self.env[rule.model]._table),
+                    rule.where,
+                )
+                for rule in deliveries.values()
+            ],
+        )
+        return rules
+
+    @api.model
+    def _delivery_rules(self):
+        """The deliveries of every sink kind: never a pending or retrying one,
+        never a dead letter within the dead-letter retention."""
+        dead_cutoff = self._cutoff("dead_letter_retention_days", 90)
+        # a dead letter is final once past its own retention (0: kept until replayed)
+        final = (
+            SQL("state = 'delivered' OR (state = 'dead' AND create_date < %s)", dead_cutoff)
+            if dead_cutoff
+            else SQL("state = 'delivered'")
+        )
+        return {
+            f"delivery:{Sink._name}": RetentionRule(
+                Sink._delivery_model,
+                "delivery_retention_days",
+                30,
+                where=final,
+                chunk_size=5000,
+            )
+            for Sink in self.env["mfg.integration.outbox.sink"]._sink_models()
         }
 
     @api.model
@@ -102,6 +145,7 @@ class MfgIntegrationRetention(models.AbstractModel):
         `chunk_size` at a time, committing after each chunk outside tests.
         Rows locked by a running transaction are left for the next run."""
         records = self.env[model].sudo()
+        records.flush_model()  # the SQL below must see what the ORM still holds
         table = SQL.identifier(records._table)
         purged = 0
         while True:

@@ -43,7 +43,7 @@ class TestSecretKeyChange(WebhookCase):
             notes = self.endpoint.message_ids - messages
             self.assertEqual(len(notes.filtered(lambda m: "cannot be decrypted" in m.body)), 1)
             # further drains (the watchdog, a user) neither fail nor repeat the message
-            self.assertEqual(self.drain(), "endpoint paused: nothing sent")
+            self.assertEqual(self.drain(), "paused: nothing sent")
             with trap_jobs() as trap:
                 self.endpoint._cron_watchdog()
             trap.assert_jobs_count(0, only=self.endpoint._drain)
