@@ -63,7 +63,7 @@ class TestMfgIntegrationEchoCall(models.Model):
                 kind="colour",
                 value="RED",
             )
-        raise UserError("Echoes are not allowed today.")
+        raise UserError(self.env._("Echoes are not allowed today."))
 
 
 class MfgIntegrationCommand(models.AbstractModel):
