@@ -80,6 +80,8 @@ class MfgIntegrationLink(models.Model):
     def _link(self, system, object_type, external_id, record, source_timestamp=None):
         """Remember that `system` calls `record` `external_id` (it created it)."""
         type_record = self.env["mfg.integration.object.type"].sudo()._find(object_type)
+        # what this transaction looked up before may now be found
+        self.env["mfg.integration.mapping"]._forget_links()
         return self.sudo().create(
             {
                 "system_id": system.id,

@@ -297,7 +297,8 @@ class MfgIntegrationMapping(models.AbstractModel):
     def _linked(self, key):
         """What the link table says (identifiers that traffic created), for a key
         of the shape the cross-reference look-ups use. Not in the mapping cache:
-        links change with traffic; kept for the transaction only."""
+        links change with traffic; kept for the transaction only, misses too
+        (an event's references are looked up once per delivery)."""
         cr = self.env.cr
         links = cr.cache.get(LINKS_KEY)
         if links is None:
@@ -326,8 +327,7 @@ class MfgIntegrationMapping(models.AbstractModel):
                 (system_id, list(type_ids), model, res_id),
             )
             found = tuple(row[0] for row in self.env.cr.fetchall())
-        if found:  # a link made later in this transaction must still be found
-            links[key] = found
+        links[key] = found  # a new link drops these (link._link)
         return found
 
     # ------------------------------------------------------------------

@@ -25,6 +25,10 @@ class TestIdentifierLinks(MappingCase):
         self.assertIsNotNone(self.env.registry._mfg_mapping_cache)
 
     def test_a_link_resolves_both_ways_and_keeps_the_cache(self):
+        # a miss of this transaction is not kept once the link is made
+        self.assertFalse(
+            self.engine.resolve_record("MES-01", "partner", "ORD-1", raise_if_missing=False)
+        )
         self.Link._link(self.mes, "partner", "ORD-1", self.supplier_2)
         self.assertEqual(self.engine.resolve_record("MES-01", "partner", "ORD-1"), self.supplier_2)
         self.assertEqual(self.engine.external_id_of("MES-01", self.supplier_2), "ORD-1")
