@@ -82,12 +82,29 @@ class ApiKeyIdentity:
 
 
 @dataclass
+class ClientIdentity:
+    """A caller that its transport vouches for, without a key: a broker queue
+    bound to an API client. The client's scopes, companies and rate limit
+    apply as over REST."""
+
+    client_id: int
+    company_id: int | None = None
+
+    def authenticate(self, auth, scope):
+        return auth.authenticate_client(self.client_id, scope, self.company_id)
+
+
+@dataclass
 class Invocation:
     """One request to run a command, free of any transport.
 
     :param channel: how the message log names where it came from, e.g.
         ``POST /api/mfg/v1/production-orders`` or a queue name
     :param raw: the payload as received (idempotency fingerprint, message log)
+    :param keep_refusals: whether a refused outcome is kept under the
+        idempotency key (REST: the same request gets the same answer); a
+        broker message that was refused has changed nothing and is tried
+        again under its own id once its cause is fixed
     """
 
     command: Command | None
@@ -103,3 +120,4 @@ class Invocation:
     channel: str = ""
     method: str = ""
     instance: str = ""
+    keep_refusals: bool = True

@@ -21,6 +21,8 @@ and a request meets such a conflict once instead of up to every retry.
 import contextvars
 import zlib
 
+from odoo.service.model import retrying
+
 # the locks the current API request's attempts asked for (None outside one)
 _attempt_locks = contextvars.ContextVar("mfg_attempt_locks", default=None)
 
@@ -83,3 +85,11 @@ def serialized_attempts(func, cr):
             _attempt_locks.reset(token)
 
     return attempt
+
+
+def run_serialized(func, env):
+    """Run ``func`` in ``env``'s transaction and commit it, retried on
+    serialization failures as Odoo retries a request, each retry first waiting
+    for the writers that the failed attempts met (every inbound transport runs
+    a command this way)."""
+    return retrying(serialized_attempts(func, env.cr), env)

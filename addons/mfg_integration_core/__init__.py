@@ -1,2 +1,3 @@
 from . import exceptions
+from . import secrets_at_rest
 from . import models

@@ -10,7 +10,7 @@
     "application": True,
     "installable": True,
     "depends": ["mail", "stock", "queue_job"],
-    "external_dependencies": {"python": ["jsonschema"]},
+    "external_dependencies": {"python": ["jsonschema", "cryptography"]},
     "data": [
         "security/security.xml",
         "security/ir.model.access.csv",

@@ -1,63 +1,10 @@
-"""Secrets at rest: Fernet with the key from the server configuration."""
+"""Standard Webhooks signing; the secrets are kept by core's
+secrets_at_rest."""
 
 import base64
 import hashlib
 import hmac
 
-from cryptography.fernet import Fernet, InvalidToken
-
-from odoo import _, tools
-from odoo.exceptions import UserError
-
-CONFIG_KEY = "mfg_integration_secret_key"
-
-
-def _fernet():
-    key = tools.config.get(CONFIG_KEY)
-    if not key:
-        raise UserError(
-            _(
-                "Set '%s' in the server configuration (a Fernet key: python3 -c 'from "
-                "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') "
-                "before storing webhook secrets.",
-                CONFIG_KEY,
-            )
-        )
-    try:
-        return Fernet(key.encode() if isinstance(key, str) else key)
-    except ValueError as error:
-        raise UserError(
-            f"'{CONFIG_KEY}' in the server configuration is not a Fernet key."
-        ) from error
-
-
-class SecretUnreadable(UserError):
-    """A secret was encrypted with another secret key than the server's."""
-
-
-def encrypt(text):
-    return _fernet().encrypt(text.encode()).decode()
-
-
-def decrypt(token):
-    try:
-        return _fernet().decrypt(token.encode()).decode()
-    except InvalidToken as error:
-        raise SecretUnreadable(
-            _(
-                "A webhook secret cannot be decrypted: the server's secret key has changed. "
-                "Generate a new signing secret for the endpoint."
-            )
-        ) from error
-
-
-def readable(token):
-    """Can the server's secret key decrypt this token?"""
-    try:
-        decrypt(token)
-    except SecretUnreadable:
-        return False
-    return True
 
 
 def sign(secret, message_id, timestamp, body):

@@ -2,13 +2,13 @@ from functools import partial
 
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
-from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, retrying
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from odoo.addons.mfg_integration_api.api_types import ApiRequest
 from odoo.addons.mfg_integration_api.http_adapter import to_http_response
 from odoo.addons.mfg_integration_api.problems import ApiProblem
 from odoo.addons.mfg_integration_api.routing import API_AUTH, API_PREFIX
-from odoo.addons.mfg_integration_api.write_locks import serialized_attempts
+from odoo.addons.mfg_integration_api.write_locks import run_serialized
 
 
 class MfgIntegrationApiController(http.Controller):
@@ -85,8 +85,7 @@ class MfgIntegrationApiController(http.Controller):
         env = request.env(user=SUPERUSER_ID, su=True)
         api_service = env["mfg.integration.api"]
         try:
-            attempt = serialized_attempts(partial(api_service._handle, api_request), env.cr)
-            response = retrying(attempt, env)
+            response = run_serialized(partial(api_service._handle, api_request), env)
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             # every retry met a conflicting transaction: a 503 the client can retry,
             # not Odoo's HTML error page

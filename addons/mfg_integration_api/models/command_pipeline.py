@@ -232,7 +232,7 @@ class MfgIntegrationCommand(models.AbstractModel):
             self.env["mfg.integration.api"]._on_request_refused(ctx, refused)
         response.headers.update(auth.headers)
         if idempotency:
-            idempotency._finish(response)
+            idempotency._finish(response, keep_refusal=invocation.keep_refusals)
         return response
 
     @api.model

@@ -108,9 +108,10 @@ class MfgIntegrationIdempotency(models.Model):
             content_type="application/problem+json" if status >= 400 else "application/json",
         )
 
-    def _finish(self, response):
-        """Store the outcome (server errors are not stored: the caller may retry)."""
-        if response.status >= 500:
+    def _finish(self, response, keep_refusal=True):
+        """Store the outcome (server errors are not stored: the caller may retry;
+        nor refusals, unless ``keep_refusal``)."""
+        if response.status >= 500 or (response.status >= 400 and not keep_refusal):
             self.unlink()
             return
         kept = {k: v for k, v in response.headers.items() if k in ("Location",)}

@@ -269,6 +269,10 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
         """Why this sink cannot send now (deliveries then wait), or False."""
         return False
 
+    def _address(self):
+        """Where this sink sends, as people reading an exception need it."""
+        return self.display_name
+
     def _send_batch(self, deliveries, transport):
         """Send `deliveries` (in event order); return one `SendOutcome` per delivery,
         in the same order.

@@ -122,11 +122,28 @@ class MfgIntegrationAuth(models.AbstractModel):
         state = key_state(facts.revoked_at, facts.expires_at, facts.grace_until, now)
         if state != "active" and state != "grace":
             self._refuse(Unauthenticated, f"key {facts.display_prefix} is {state}", client)
+        return self._authorize(facts, ip_address, scope, company)
+
+    @api.model
+    def authenticate_client(self, client_id, scope, company=None):
+        """Check a caller that its transport vouches for without a key (a broker
+        queue bound to a client): the client's state, company, scope and rate
+        limit apply as for a key. Returns an AuthResult (its key is empty) or
+        raises an AuthRefused."""
+        facts = self._client_facts(client_id)
+        if facts is None:
+            self._refuse(Unauthenticated, f"client {client_id} does not exist", None)
+        return self._authorize(facts, None, scope, company)
+
+    def _authorize(self, facts, ip_address, scope, company):
+        """What applies to every caller once it is known: the client approved,
+        its address, company and scope, and its rate limit."""
+        client = self.env["mfg.integration.client"].browse(facts.client_id)
         if facts.client_state != "approved":
             self._refuse(
                 Unauthenticated, f"client {facts.client_name} is {facts.client_state}", client
             )
-        if not self._ip_allowed(facts.networks, ip_address):
+        if ip_address is not None and not self._ip_allowed(facts.networks, ip_address):
             self._refuse(
                 Forbidden,
                 f"address {ip_address} is outside the allow-list of {facts.client_name}",
@@ -139,14 +156,14 @@ class MfgIntegrationAuth(models.AbstractModel):
                 Forbidden,
                 f"client {facts.client_name} may not act in company {company_id}",
                 client,
-                "This API key may not act in that company.",
+                "This client may not act in that company.",
             )
         if scope and scope not in facts.scopes:
             self._refuse(
                 Forbidden,
                 f"client {facts.client_name} lacks scope {scope}",
                 client,
-                f"This API key lacks the scope '{scope}'.",
+                f"This client lacks the scope '{scope}'.",
             )
         allowed, headers, retry_after = self._consume_token(facts, ip_address)
         if not allowed:
@@ -163,7 +180,7 @@ class MfgIntegrationAuth(models.AbstractModel):
         return AuthResult(
             client=client.with_user(user),
             user=user,
-            key=self.env["mfg.integration.api.key"].browse(facts.key_id),
+            key=self.env["mfg.integration.api.key"].browse(facts.key_id or ()),
             headers=headers,
             company_ids=facts.company_ids,
         )
@@ -254,14 +271,22 @@ class MfgIntegrationAuth(models.AbstractModel):
         key = self.env["mfg.integration.api.key"].sudo().search([("prefix", "=", prefix)], limit=1)
         if not key:
             return None
-        client = key.client_id
+        return self._facts(key.client_id, key)
+
+    @tools.ormcache("client_id")
+    def _client_facts(self, client_id):
+        """What authorization reads of a client that calls without a key, or None."""
+        client = self.env["mfg.integration.client"].sudo().browse(client_id).exists()
+        return self._facts(client, None) if client else None
+
+    def _facts(self, client, key):
         return KeyFacts(
-            key_id=key.id,
-            key_hash=key.key_hash,
-            display_prefix=key.display_prefix,
-            revoked_at=key.revoked_at,
-            expires_at=key.expires_at,
-            grace_until=key.grace_until,
+            key_id=key.id if key else 0,
+            key_hash=key.key_hash if key else "",
+            display_prefix=key.display_prefix if key else "",
+            revoked_at=key.revoked_at if key else None,
+            expires_at=key.expires_at if key else None,
+            grace_until=key.grace_until if key else None,
             client_id=client.id,
             client_name=client.name,
             client_state=client.state,

@@ -1,3 +1,2 @@
 from . import endpoint
 from . import delivery
-from . import incident_sources

@@ -13,9 +13,8 @@ import requests
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.mfg_integration_core import secrets_at_rest as crypto
 from odoo.addons.mfg_integration_core.models.outbox_delivery import SendOutcome
-
-from .. import crypto
 
 _logger = logging.getLogger(__name__)
 
@@ -164,6 +163,9 @@ class MfgIntegrationWebhookEndpoint(models.Model):
     # ------------------------------------------------------------------
     # Sending over HTTP (the rest of the drain is the outbox's)
     # ------------------------------------------------------------------
+    def _address(self):
+        return self.url
+
     def _drain_blocked(self):
         if not self._signing_secrets():
             return "no signing secret: deliveries wait"

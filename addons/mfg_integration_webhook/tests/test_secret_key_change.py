@@ -6,7 +6,7 @@ from odoo.tools import config
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from .. import crypto
+from odoo.addons.mfg_integration_core import secrets_at_rest as crypto
 from .test_delivery import WebhookCase
 
 

@@ -1,0 +1,278 @@
+"""Command queues: commands that a connected system sends as AMQP messages.
+
+A queue is bound to an API client: the client's scopes, companies and rate
+limit apply exactly as over REST. A message names its command in ``ce-type``
+(``production_order.confirm``, or ``production_order.confirm.v2``), carries
+the REST route's JSON body, and names the record of a route's path parameter
+in ``ce-subject``. It runs through the same command pipeline; its message id
+is its idempotency key, so a redelivered message is applied once.
+
+What the consumer process does with a message is decided here
+(``_consume``): acknowledge it, wait (rate limit), put it back for another
+attempt, or dead-letter it, kept in Odoo with an exception that a planner
+retries once the cause is fixed.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.mfg_integration_api.api_types import ApiResponse
+from odoo.addons.mfg_integration_api.commands import ClientIdentity, Invocation
+from odoo.addons.mfg_integration_api.problems import PROBLEM_BASE, ApiProblem
+from odoo.addons.mfg_integration_core import secrets_at_rest
+
+from .. import amqp
+
+TYPE_VERSION = re.compile(r"^(?P<name>.+?)(?:\.v(?P<version>\d+))?$")
+PATH_PARAMETER = re.compile(r"{(\w+)}")
+
+
+@dataclass
+class ConsumeOutcome:
+    """What the consumer does with a message once Odoo committed.
+
+    ``action``: "ack" (applied, or answered), "wait" (rate-limited: apply it
+    again after ``retry_after`` seconds), "requeue" (failed, attempts left),
+    "dead" (failed for the last time: reject it to the dead-letter queue).
+    """
+
+    action: str
+    response: ApiResponse
+    retry_after: float = 0.0
+
+
+class MfgIntegrationBrokerQueue(models.Model):
+    _name = "mfg.integration.broker.queue"
+    _description = "Broker Command Queue"
+    _inherit = ["mail.thread"]
+    _order = "name"
+
+    name = fields.Char(string="Queue", required=True, tracking=True)
+    connection_id = fields.Many2one(
+        "mfg.integration.broker.connection", required=True, ondelete="restrict", tracking=True
+    )
+    client_id = fields.Many2one(
+        "mfg.integration.client",
+        string="API Client",
+        required=True,
+        ondelete="restrict",
+        tracking=True,
+        help="Whose commands the queue carries: its scopes, companies and rate limit apply.",
+    )
+    system_id = fields.Many2one(related="client_id.system_id")
+    state = fields.Selection(
+        [("active", "Consumed"), ("paused", "Paused")],
+        default="active",
+        required=True,
+        tracking=True,
+        help="Consumers read only the active queues (they look again every few seconds).",
+    )
+    max_attempts = fields.Integer(
+        default=3,
+        required=True,
+        help="Attempts of a failing message before it goes to the dead-letter queue.",
+    )
+    delivery_limit = fields.Integer(
+        default=10,
+        help="The broker dead-letters a message delivered this many times without an "
+        "answer (a consumer that keeps crashing on it); above Max Attempts.",
+    )
+    dead_letter_exchange = fields.Char(default="mfg.commands.dead-letter", required=True)
+    dead_message_ids = fields.One2many("mfg.integration.broker.dead.message", "queue_id")
+    dead_message_count = fields.Integer(compute="_compute_dead_message_count")
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+
+    _sql_constraints = [
+        ("name_connection_uniq", "unique(name, connection_id)", "A queue is declared once."),
+    ]
+
+    def _compute_dead_message_count(self):
+        groups = dict(
+            self.env["mfg.integration.broker.dead.message"]._read_group(
+                [("queue_id", "in", self.ids), ("state", "=", "dead")], ["queue_id"], ["__count"]
+            )
+        )
+        for queue in self:
+            queue.dead_message_count = groups.get(queue, 0)
+
+    def action_declare(self):
+        """Declare the queue (quorum, dead-letter queue, delivery limit) over AMQP."""
+        for queue in self:
+            try:
+                connection = amqp.blocking_connection(queue.connection_id._parameters())
+            except (amqp.BrokerUnavailable, secrets_at_rest.SecretUnreadable) as error:
+                raise UserError(str(error)) from error
+            try:
+                amqp.declare_queue(
+                    connection.channel(),
+                    queue.name,
+                    queue.dead_letter_exchange,
+                    queue.delivery_limit,
+                )
+            except amqp.pika.exceptions.AMQPError as error:
+                raise UserError(
+                    _("The broker refused queue %(queue)s: %(error)r", queue=queue.name, error=error)
+                ) from error
+            finally:
+                if connection.is_open:
+                    connection.close()
+            queue.message_post(body=_("Queue declared on the broker."))
+        return True
+
+    def action_view_dead_messages(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Dead Messages"),
+            "res_model": "mfg.integration.broker.dead.message",
+            "view_mode": "list,form",
+            "domain": [("queue_id", "=", self.id)],
+        }
+
+    # ------------------------------------------------------------------
+    # Message -> invocation -> outcome
+    # ------------------------------------------------------------------
+    def _consume(self, message):
+        """Run one message through the command pipeline (in the caller's
+        transaction, which the consumer commits before it acknowledges)."""
+        self.ensure_one()
+        response = self._apply_message(message)
+        if response.status < 400:
+            return ConsumeOutcome("ack", response)
+        if response.status == 429:
+            retry_after = float(response.body.get("retry_after") or 1)
+            return ConsumeOutcome("wait", response, retry_after=retry_after)
+        if message.attempt < self.max_attempts:
+            return ConsumeOutcome("requeue", response)
+        self.env["mfg.integration.broker.dead.message"]._keep(self, message, response)
+        return ConsumeOutcome("dead", response)
+
+    def _apply_message(self, message):
+        invocation, problem = self._invocation(message)
+        Command = self.env["mfg.integration.command"]
+        if problem is None:
+            try:
+                invocation.command = Command._command(*self._command_of(message, invocation))
+                invocation.params = self._params(invocation.command, invocation.headers)
+                invocation.payload = self._payload(message, invocation)
+            except ApiProblem as refused:
+                problem = refused
+        return Command._execute(invocation, problem=problem)
+
+    def _invocation(self, message):
+        """The transport-free invocation of a message, and the problem that
+        refuses it before it is even read (too large)."""
+        headers = dict(message.headers)
+        identity = ClientIdentity(client_id=self.client_id.id, company_id=self.company_id.id)
+        invocation = Invocation(
+            command=None,
+            identity=identity,
+            raw=message.body,
+            headers={
+                **{key: str(value) for key, value in headers.items()},
+                "content-type": message.content_type or "",
+                "message-id": message.message_id or "",
+                "reply-to": message.reply_to or "",
+            },
+            idempotency_key=message.message_id or headers.get("ce-id"),
+            correlation_id=message.correlation_id or headers.get("ce-correlationid"),
+            traceparent=headers.get("traceparent"),
+            channel=f"AMQP {self.name}",
+            method="AMQP",
+            instance=f"amqp:{self.name}/{message.message_id or ''}",
+            keep_refusals=False,
+        )
+        limit = self.env["mfg.integration.settings"]._get("api_max_payload_bytes", 5 * 1024 * 1024)
+        if len(message.body) > limit:
+            return invocation, ApiProblem(
+                "payload-too-large",
+                f"The message has {len(message.body)} bytes; the limit is {limit}.",
+                limit=limit,
+            )
+        return invocation, None
+
+    def _command_of(self, message, invocation):
+        """(name, version) of the command a message names in its type."""
+        command_type = message.headers.get("ce-type")
+        if _structured(message):
+            envelope = self._parse_json(message.body)
+            if not isinstance(envelope, dict):
+                raise ApiProblem("validation-error", "A structured CloudEvent is a JSON object.")
+            invocation.headers.update(
+                {f"ce-{key}": str(value) for key, value in envelope.items() if key != "data"}
+            )
+            command_type = envelope.get("type")
+            invocation.idempotency_key = invocation.idempotency_key or envelope.get("id")
+        if not command_type:
+            raise ApiProblem(
+                "validation-error",
+                "The message names no command: set the ce-type header (binary mode) or the "
+                "type attribute (structured mode), e.g. production_order.confirm.",
+            )
+        found = TYPE_VERSION.match(str(command_type))
+        return found.group("name"), int(found.group("version") or 1)
+
+    def _params(self, command, headers):
+        """The path parameter of the command's REST route, from ce-subject."""
+        for route, routed in self.env["mfg.integration.api"]._route_table():
+            if routed.key != command.key:
+                continue
+            names = PATH_PARAMETER.findall(route.path)
+            if not names:
+                return {}
+            subject = headers.get("ce-subject")
+            if not subject:
+                raise ApiProblem(
+                    "validation-error",
+                    f"{command.label} needs the record's id in ce-subject "
+                    f"(as {route.path} has it in its path).",
+                    errors=[{"pointer": "#ce-subject", "detail": "required"}],
+                )
+            return {names[0]: subject}
+        return {}
+
+    def _payload(self, message, invocation):
+        if invocation.command.request_schema is None and not message.body:
+            return None
+        if _structured(message):
+            return self._parse_json(message.body).get("data")
+        content_type = (message.content_type or "").split(";")[0].strip().lower()
+        if content_type and content_type != "application/json" and not content_type.endswith(
+            "+json"
+        ):
+            raise ApiProblem(
+                "unsupported-media-type",
+                f"Send the body as application/json, not '{content_type}'.",
+            )
+        return self._parse_json(message.body)
+
+    @api.model
+    def _parse_json(self, body):
+        try:
+            return json.loads(body or b"null")
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ApiProblem("malformed-json", f"The body is not valid JSON: {error}.") from error
+
+
+def _structured(message):
+    return (message.content_type or "").startswith(amqp.STRUCTURED_CONTENT_TYPE)
+
+
+def problem_of(response):
+    """The ApiProblem that a problem document answered (to report it)."""
+    body = dict(response.body) if isinstance(response.body, dict) else {}
+    slug = str(body.pop("type", "")).removeprefix(PROBLEM_BASE) or "internal-error"
+    for key in ("title", "status", "instance", "correlation_id"):
+        body.pop(key, None)
+    detail = body.pop("detail", "")
+    errors = body.pop("errors", None)
+    try:
+        return ApiProblem(slug, detail, errors=errors, **body)
+    except KeyError:
+        return ApiProblem("internal-error", detail)

@@ -1,0 +1,2 @@
+from . import test_publish
+from . import test_consume
