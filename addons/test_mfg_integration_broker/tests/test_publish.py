@@ -46,8 +46,12 @@ class PublishCase(BrokerCase):
         return sink, channel
 
     def emit(self, subject="thing/1", step=1):
+        trace = f"00-{step:032x}-{step:016x}-01"
+        Event = self.env["mfg.integration.event"].with_context(
+            mfg_traceparent=trace, mfg_correlation_id=f"corr-{step}"
+        )
         with trap_jobs():
-            return self.env["mfg.integration.event"]._emit(
+            return Event._emit(
                 TYPE, self.partner, {"step": step}, subject=subject
             )
 
@@ -104,7 +108,9 @@ class TestPublish(PublishCase):
         self.assertEqual(received.get_datacontenttype(), "application/json")
         self.assertEqual(received.get_data()["step"], 1)
         self.assertEqual(received.get_source(), event.source)
+        self.assertEqual(event.traceparent, f"00-{1:032x}-{1:016x}-01")
         self.assertEqual(properties.headers["traceparent"], event.traceparent)
+        self.assertEqual(properties.correlation_id, "corr-1")
         log = self.env["mfg.integration.message.log"].search(
             [("res_model", "=", "mfg.integration.event"), ("res_id", "=", event.id)]
         )
