@@ -95,7 +95,7 @@ class CommandConsumer:
                 _logger.warning("Broker unavailable (%r); connecting again in %.0f s", error, backoff)
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
-        _logger.info("Command consumer stopped: %s", self.counts)
+        _logger.info("Command consumer stopped: %s", json.dumps(self.counts))
 
     def _consume(self, bindings):
         """Consume until the queues' configuration changes or a stop is asked."""
