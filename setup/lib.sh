@@ -157,6 +157,146 @@ start_private_postgres() {
     export PGHOST=127.0.0.1 PGPORT=$PRIVATE_PGPORT PGUSER=odoo
 }
 
+# --- RabbitMQ ---------------------------------------------------------------
+# The broker named by MFG_AMQP_URL, else one on 127.0.0.1:5672, else a private
+# node in .state/rabbitmq started with Debian's rabbitmq-server.
+PRIVATE_RABBIT_DIR="$STATE/rabbitmq"
+PRIVATE_RABBIT_PORT=5699
+PRIVATE_RABBIT_DIST_PORT=25699
+PRIVATE_RABBIT_NODE=mfg@localhost
+PRIVATE_AMQP_URL="amqp://guest:guest@127.0.0.1:$PRIVATE_RABBIT_PORT/%2F"
+DEFAULT_AMQP_URL="${MFG_AMQP_DEFAULT_URL:-amqp://guest:guest@127.0.0.1:5672/%2F}"
+
+# amqp_error URL: prints why an AMQP connection (handshake and login) to URL
+# fails within a few seconds, and fails; prints nothing when it succeeds
+amqp_error() {
+    "$VENV/bin/python" -c '
+import logging, sys
+logging.disable(logging.CRITICAL)
+try:
+    import pika
+except ImportError:
+    sys.exit("the Python package pika is missing from the virtualenv")
+try:
+    params = pika.URLParameters(sys.argv[1])
+    params.socket_timeout = params.stack_timeout = 3
+    params.connection_attempts = 1
+    pika.BlockingConnection(params).close()
+except Exception as error:
+    sys.exit(f"{type(error).__name__}: {error}" if str(error) else repr(error))
+' "$1" 2>&1
+}
+
+amqp_answers() { amqp_error "$1" >/dev/null; }
+
+# the URL without its password, for messages
+url_for_humans() { sed -E 's#(//[^:/@]*:)[^@/]*@#\1***@#' <<< "$1"; }
+
+ensure_rabbitmq() {
+    local why
+    "$VENV/bin/python" -c "import pika" 2>/dev/null \
+        || die "the Python package pika (requirements.txt) is missing from $VENV"
+    if [ -n "${MFG_AMQP_URL:-}" ]; then
+        why="$(amqp_error "$MFG_AMQP_URL")" || die "cannot connect to the AMQP broker at MFG_AMQP_URL=$(url_for_humans "$MFG_AMQP_URL"):
+       $why
+       Start that broker or correct MFG_AMQP_URL; unset it to use a broker on
+       127.0.0.1:5672 or a private node in .state/rabbitmq."
+        export MFG_AMQP_URL
+        return
+    fi
+    if amqp_answers "$DEFAULT_AMQP_URL"; then
+        export MFG_AMQP_URL="$DEFAULT_AMQP_URL"
+        return
+    fi
+    if ! amqp_answers "$PRIVATE_AMQP_URL"; then start_private_rabbitmq; fi
+    say "using the private RabbitMQ node on port $PRIVATE_RABBIT_PORT"
+    export MFG_AMQP_URL="$PRIVATE_AMQP_URL"
+}
+
+# the PID of the private node's Erlang VM, if it runs
+private_rabbit_pid() {
+    local pid
+    pid="$(cat "$PRIVATE_RABBIT_DIR/mnesia/$PRIVATE_RABBIT_NODE.pid" 2>/dev/null)" || return 1
+    [ -n "$pid" ] && [[ "$(ps -o comm= -p "$pid" 2>/dev/null)" == beam* ]] && echo "$pid"
+}
+
+# rabbitmq_script NAME: the path of a RabbitMQ script; on Debian the one that
+# the /usr/sbin wrapper runs (the wrapper runs it as 'rabbitmq' with that
+# user's home and cookie, and writes the system node's startup log)
+rabbitmq_script() {
+    if [ -x "/usr/lib/rabbitmq/bin/$1" ]; then echo "/usr/lib/rabbitmq/bin/$1"; else command -v "$1"; fi
+}
+
+# as_rabbitmq COMMAND...: as the user 'rabbitmq' when root (the private node
+# runs as that user and its files are that user's), else as oneself
+as_rabbitmq() {
+    if [ "$(id -u)" = 0 ]; then runuser -u rabbitmq -- "$@"; else "$@"; fi
+}
+
+start_private_rabbitmq() {
+    local dir="$PRIVATE_RABBIT_DIR" log="$PRIVATE_RABBIT_DIR/log/$PRIVATE_RABBIT_NODE.log" server
+    server="$(rabbitmq_script rabbitmq-server)" || apt_install rabbitmq-server
+    server="$(rabbitmq_script rabbitmq-server)" || die "no rabbitmq-server after installing it"
+    if [ "$(id -u)" = 0 ] && ! id rabbitmq >/dev/null 2>&1; then
+        die "no 'rabbitmq' user to run a private RabbitMQ node: install Debian's
+       rabbitmq-server, or point MFG_AMQP_URL at a running broker."
+    fi
+    local from=1  # the log's first line of this start
+    if ! private_rabbit_pid >/dev/null; then
+        mkdir -p "$dir"
+        [ -f "$log" ] && from=$(($(wc -l < "$log") + 1))
+        # its own configuration: the system's may name listeners (5672) or
+        # plugins (management on 15672) that a second node cannot open
+        echo "# private node of the suite: listeners come from RABBITMQ_NODE_PORT" \
+            > "$dir/rabbitmq.conf"
+        echo "[]." > "$dir/enabled_plugins"
+        [ "$(id -u)" = 0 ] && chown -R rabbitmq "$dir"
+        as_rabbitmq test -w "$dir" || die "the user rabbitmq cannot write to $dir:
+       every folder above it must be searchable (chmod o+x), or set MFG_AMQP_URL."
+        say "starting a private RabbitMQ node on port $PRIVATE_RABBIT_PORT ($dir)"
+        as_rabbitmq env HOME="$dir" RABBITMQ_NODENAME="$PRIVATE_RABBIT_NODE" \
+            RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$PRIVATE_RABBIT_PORT" \
+            RABBITMQ_DIST_PORT="$PRIVATE_RABBIT_DIST_PORT" \
+            RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" \
+            RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf" \
+            RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
+            RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf" ERL_EPMD_ADDRESS=127.0.0.1 \
+            RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+            "$server" -detached
+    fi
+    # ready when it answers; dead when its VM is gone (the PID file appears a
+    # moment after the start, and stays when the VM dies)
+    local started=$SECONDS seen=0
+    while [ $((SECONDS - started)) -lt 60 ]; do
+        sleep 1
+        if private_rabbit_pid >/dev/null; then
+            seen=1
+        elif [ "$seen" = 1 ] || [ $((SECONDS - started)) -ge 15 ]; then
+            break
+        fi
+        amqp_answers "$PRIVATE_AMQP_URL" && return
+    done
+    local errors
+    errors="$(tail -n "+$from" "$log" 2>/dev/null | grep -m 6 -E '\[(error|critical)\]' | cut -c1-300)"
+    die "the private RabbitMQ node did not answer on port $PRIVATE_RABBIT_PORT within $((SECONDS - started)) s; from $log:
+${errors:-$(tail -n 10 "$log" 2>/dev/null)}"
+}
+
+# rabbitmqctl_cmd ARGS...: rabbitmqctl for the broker in use (after
+# ensure_rabbitmq): the private node by its name and cookie, else the
+# system's default node, e.g. rabbitmqctl_cmd list_queues name messages
+rabbitmqctl_cmd() {
+    if [ "${MFG_AMQP_URL:-}" = "$PRIVATE_AMQP_URL" ]; then
+        local ctl; ctl="$(rabbitmq_script rabbitmqctl)" || die "rabbitmqctl is not installed"
+        # HOME: the CLI's Erlang VM makes a cookie file in HOME when there is none
+        as_rabbitmq env HOME="$PRIVATE_RABBIT_DIR" "$ctl" -n "$PRIVATE_RABBIT_NODE" \
+            --erlang-cookie "$(cat "$PRIVATE_RABBIT_DIR/.erlang.cookie")" "$@"
+    else
+        command -v rabbitmqctl >/dev/null || die "rabbitmqctl is not installed (Debian: rabbitmq-server)"
+        rabbitmqctl "$@"
+    fi
+}
+
 db_exists() { [ "$(psql -d postgres -Atqc "select 1 from pg_database where datname='$1'")" = 1 ]; }
 
 drop_db() {
