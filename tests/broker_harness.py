@@ -25,8 +25,16 @@ def start_consumer(odoo_src, conf, db, log_path, prefetch=20):
             os.path.join(odoo_src, "odoo-bin"),
             f"--addons-path={config['options']['addons_path']}",
             "mfg_broker_consumer",
-            "-c", conf, "-d", db, "--logfile", log_path,
-            "--prefetch", str(prefetch), "--reload", "1",
+            "-c",
+            conf,
+            "-d",
+            db,
+            "--logfile",
+            log_path,
+            "--prefetch",
+            str(prefetch),
+            "--reload",
+            "1",
         ],  # fmt: skip
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
@@ -64,7 +72,8 @@ client = env["mfg.integration.client"].create({{
     "rate_limit_per_minute": 600000,
 }})
 client.with_context(mfg_client_lifecycle=True).write({{"state": "approved"}})
-key = client.with_user(env.ref("base.user_admin")).action_issue_key()["context"]["mfg_api_key_secret"]
+issued = client.with_user(env.ref("base.user_admin")).action_issue_key()
+key = issued["context"]["mfg_api_key_secret"]
 connection = env["mfg.integration.broker.connection"].create({{
     "name": prefix, "url": url, "username": username, "password": password, "timeout": 5}})
 queue = env["mfg.integration.broker.queue"].create({{
@@ -140,9 +149,7 @@ class Subscriber:
                 continue
             try:
                 channel = connection.channel()
-                for method, properties, _body in channel.consume(
-                    self.queue, inactivity_timeout=2
-                ):
+                for method, properties, _body in channel.consume(self.queue, inactivity_timeout=2):
                     if method is None:
                         if len(self.effects) >= expected or time.monotonic() > deadline:
                             break

@@ -172,8 +172,10 @@ def test_two_servers_split_the_commands_and_publish_each_event_once(odoo_server,
             counts = open(process.log_path).read().rpartition("Command consumer stopped: ")[2]
             acknowledged.append(json.loads(counts.splitlines()[0])["ack"])
         assert min(acknowledged) > 0 and sum(acknowledged) >= 500, acknowledged
-        print(f"\n500 commands over two consumers ({acknowledged}): 500 applied once; 500 "
-              f"events published, {subscriber.deliveries} deliveries read, 0 duplicates")
+        print(
+            f"\n500 commands over two consumers ({acknowledged}): 500 applied once; 500 "
+            f"events published, {subscriber.deliveries} deliveries read, 0 duplicates"
+        )
     finally:
         stop_server(second_process)
 
@@ -233,22 +235,28 @@ def test_malformed_messages_are_dead_lettered_and_the_queue_goes_on(odoo_server,
         assert wait_for(lambda: applied(odoo_server, prefix) == {f"{prefix}-behind": 1}, 60)
         # an exception per fingerprint, with every dead message as an occurrence
         occurrences = odoo_server.sql(
-            "SELECT count(*), count(DISTINCT exception_id) FROM mfg_integration_exception_occurrence "
+            "SELECT count(*), count(DISTINCT exception_id) "
+            "FROM mfg_integration_exception_occurrence "
             "WHERE source_model = 'mfg.integration.broker.dead.message' AND source_id IN "
-            f"(SELECT id FROM mfg_integration_broker_dead_message WHERE queue_id = {names['queue_id']})"
+            "(SELECT id FROM mfg_integration_broker_dead_message "
+            f"WHERE queue_id = {names['queue_id']})"
         )
         count, exceptions = map(int, occurrences.split("|"))
         assert count == sent
         assert 5 <= exceptions < sent
         # the broker's dead-letter queue has its copy of each
         probe = pika.BlockingConnection(pika.URLParameters(node.url))
-        dead_letters = probe.channel().queue_declare(
-            f"{names['queue']}.dead", passive=True
-        ).method.message_count
+        dead_letters = (
+            probe.channel()
+            .queue_declare(f"{names['queue']}.dead", passive=True)
+            .method.message_count
+        )
         probe.close()
         assert dead_letters == sent
-        print(f"\n{sent} malformed messages: {sent} dead-lettered, {exceptions} exceptions, "
-              "0 applied; the command behind them applied")
+        print(
+            f"\n{sent} malformed messages: {sent} dead-lettered, {exceptions} exceptions, "
+            "0 applied; the command behind them applied"
+        )
     finally:
         odoo_shell(
             env["MFG_ODOO_SRC"], env["MFG_E2E_CONF"], odoo_server.db, limit_script.format(5242880)
@@ -291,6 +299,8 @@ def test_a_broker_outage_loses_no_event(odoo_server, node, plant):
         "AND state <> 'delivered'"
     )
     assert dead == "0"
-    print(f"\nbroker down {outage:.0f} s during {changes} changes: {changes} published, "
-          f"{len(effects)} consumed, lost 0, {subscriber.duplicates} redelivered, "
-          "applied twice 0")
+    print(
+        f"\nbroker down {outage:.0f} s during {changes} changes: {changes} published, "
+        f"{len(effects)} consumed, lost 0, {subscriber.duplicates} redelivered, "
+        "applied twice 0"
+    )

@@ -12,6 +12,7 @@
   ``ce-`` headers, or structured ``application/cloudevents+json``).
 """
 
+import contextlib
 import json
 import logging
 import time
@@ -177,11 +178,10 @@ class ConfirmedPublisher:
 
     def close(self):
         if self._connection is not None and self._connection.is_open:
-            try:
+            # a broken connection: nothing is left to close
+            with contextlib.suppress(Exception):
                 self._connection.close()
                 self._run_until(lambda: self._connection.is_closed)
-            except Exception:  # noqa: BLE001 - closing a broken connection
-                pass
         if self._loop is not None:
             self._loop.close()
         self._loop = self._connection = self._channel = None
@@ -236,7 +236,7 @@ class ConfirmedPublisher:
                 self._next_tag += 1
                 batch.tags[self._next_tag] = index
             self._run_until(lambda: not batch.tags)
-        except Exception as error:  # noqa: BLE001 - a dropped connection while publishing
+        except Exception as error:  # the connection dropped while publishing
             self._error = self._error or f"{type(error).__name__}: {error}"[:500]
         finally:
             self._batch = None
@@ -261,9 +261,7 @@ def declare_queue(
     """A durable quorum queue whose rejected and over-delivered messages go to
     ``<name>.dead`` through the dead-letter exchange."""
     channel.exchange_declare(dead_letter_exchange, ExchangeType.direct, durable=True)
-    channel.queue_declare(
-        f"{name}.dead", durable=True, arguments={"x-queue-type": "quorum"}
-    )
+    channel.queue_declare(f"{name}.dead", durable=True, arguments={"x-queue-type": "quorum"})
     channel.queue_bind(f"{name}.dead", dead_letter_exchange, routing_key=name)
     arguments = {
         "x-queue-type": "quorum",

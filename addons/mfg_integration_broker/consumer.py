@@ -10,6 +10,7 @@ Prefetch bounds what a consumer holds: a slow Odoo makes the queue grow, not
 the consumer's memory.
 """
 
+import contextlib
 import json
 import logging
 import signal
@@ -92,7 +93,9 @@ class CommandConsumer:
                 self._consume(bindings)
                 backoff = 1.0
             except BROKER_DOWN as error:
-                _logger.warning("Broker unavailable (%r); connecting again in %.0f s", error, backoff)
+                _logger.warning(
+                    "Broker unavailable (%r); connecting again in %.0f s", error, backoff
+                )
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
         _logger.info("Command consumer stopped: %s", json.dumps(self.counts))
@@ -124,10 +127,8 @@ class CommandConsumer:
         finally:
             for connection in connections:
                 if connection.is_open:
-                    try:
+                    with contextlib.suppress(*BROKER_DOWN):
                         connection.close()
-                    except BROKER_DOWN:
-                        pass
 
     # ------------------------------------------------------------------
     # One message

@@ -55,4 +55,3 @@ def readable(token):
     except SecretUnreadable:
         return False
     return True
-

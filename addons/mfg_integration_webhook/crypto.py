@@ -6,7 +6,6 @@ import hashlib
 import hmac
 
 
-
 def sign(secret, message_id, timestamp, body):
     """Standard Webhooks signature: v1,base64(HMAC-SHA256(key, id.timestamp.body))."""
     key = base64.b64decode(secret.removeprefix("whsec_"))

@@ -117,7 +117,11 @@ class MfgIntegrationBrokerQueue(models.Model):
                 )
             except amqp.pika.exceptions.AMQPError as error:
                 raise UserError(
-                    _("The broker refused queue %(queue)s: %(error)r", queue=queue.name, error=error)
+                    _(
+                        "The broker refused queue %(queue)s: %(error)r",
+                        queue=queue.name,
+                        error=error,
+                    )
                 ) from error
             finally:
                 if connection.is_open:
@@ -243,8 +247,10 @@ class MfgIntegrationBrokerQueue(models.Model):
         if _structured(message):
             return self._parse_json(message.body).get("data")
         content_type = (message.content_type or "").split(";")[0].strip().lower()
-        if content_type and content_type != "application/json" and not content_type.endswith(
-            "+json"
+        if (
+            content_type
+            and content_type != "application/json"
+            and not content_type.endswith("+json")
         ):
             raise ApiProblem(
                 "unsupported-media-type",

@@ -69,9 +69,7 @@ class MfgIntegrationBrokerConnection(models.Model):
     def _inverse_password(self):
         for connection in self:
             if connection.password:
-                connection.sudo().encrypted_password = secrets_at_rest.encrypt(
-                    connection.password
-                )
+                connection.sudo().encrypted_password = secrets_at_rest.encrypt(connection.password)
 
     @api.depends("encrypted_password")
     def _compute_password_set(self):

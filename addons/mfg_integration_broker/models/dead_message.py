@@ -32,7 +32,9 @@ class MfgIntegrationBrokerDeadMessage(models.Model):
     reply_to = fields.Char()
     content_type = fields.Char()
     headers = fields.Text(help="The message's headers, as JSON.")
-    body = fields.Binary(string="Raw Body", attachment=False, help="The message's body, as received.")
+    body = fields.Binary(
+        string="Raw Body", attachment=False, help="The message's body, as received."
+    )
     body_text = fields.Text(compute="_compute_body_text", string="Body")
     attempts = fields.Integer()
     state = fields.Selection(

@@ -117,8 +117,11 @@ class MfgIntegrationBrokerSink(models.Model):
                     )
             except pika.exceptions.AMQPError as error:
                 raise UserError(
-                    _("The broker refused the topology of %(sink)s: %(error)r", sink=sink.name,
-                      error=error)
+                    _(
+                        "The broker refused the topology of %(sink)s: %(error)r",
+                        sink=sink.name,
+                        error=error,
+                    )
                 ) from error
             finally:
                 if connection.is_open:

@@ -4,9 +4,9 @@ from cryptography.fernet import Fernet
 
 from odoo.tools import config
 
+from odoo.addons.mfg_integration_core import secrets_at_rest as crypto
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from odoo.addons.mfg_integration_core import secrets_at_rest as crypto
 from .test_delivery import WebhookCase
 
 

@@ -49,7 +49,9 @@ class MfgIntegrationApi(models.AbstractModel):
     def _api_routes(self):
         return super()._api_routes() + [
             ApiRoute(
-                name="test_thing_record", method="POST", path="/test/things",
+                name="test_thing_record",
+                method="POST",
+                path="/test/things",
                 command="test.thing.record",
             ),
         ]

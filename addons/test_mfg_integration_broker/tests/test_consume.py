@@ -31,7 +31,9 @@ class TestConsume(BrokerCase):
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         return ReceivedMessage(
             body=raw,
-            headers={"ce-type": command, "ce-specversion": "1.0", **headers} if command else headers,
+            headers={"ce-type": command, "ce-specversion": "1.0", **headers}
+            if command
+            else headers,
             content_type="application/json",
             message_id=message_id or str(uuid.uuid4()),
             correlation_id="corr-1",
@@ -48,19 +50,21 @@ class TestConsume(BrokerCase):
         self.assertEqual(call.create_uid, self.client.technical_user_id)
         self.assertEqual(call.correlation_id, "corr-1")
         log = self.env["mfg.integration.message.log"].search([], order="id desc", limit=1)
-        self.assertEqual((log.route, log.method, log.status), (f"AMQP {self.queue.name}", "AMQP", "success"))
+        self.assertEqual(
+            (log.route, log.method, log.status), (f"AMQP {self.queue.name}", "AMQP", "success")
+        )
         self.assertEqual(log.system_id, self.client.system_id)
 
     def test_a_later_version_is_named_in_the_type(self):
         outcome = self.queue._consume(self.message({"full_name": "Grace"}, "test.echo.v2"))
-        self.assertEqual((outcome.action, outcome.response.body["greeting"]), ("ack", "Hello Grace"))
+        self.assertEqual(
+            (outcome.action, outcome.response.body["greeting"]), ("ack", "Hello Grace")
+        )
 
     def test_a_redelivered_message_is_applied_once(self):
         message = self.message({"name": "Once"})
         first = self.queue._consume(message)
-        again = self.queue._consume(
-            ReceivedMessage(**{**message.__dict__, "delivery_count": 1})
-        )
+        again = self.queue._consume(ReceivedMessage(**{**message.__dict__, "delivery_count": 1}))
         self.assertEqual((first.action, again.action), ("ack", "ack"))
         self.assertEqual(first.response.body, again.response.body)
         self.assertEqual(again.response.headers.get("Idempotent-Replayed"), "true")
@@ -99,11 +103,15 @@ class TestConsume(BrokerCase):
             last = self.queue._consume(ReceivedMessage(**{**message.__dict__, "delivery_count": 1}))
             self.assertEqual(last.action, "dead", slug)
             self.assertTrue(last.response.body["type"].endswith(slug), last.response.body)
-            kept = self.queue.dead_message_ids.filtered(lambda m, message=message: m.message_id == message.message_id)
+            kept = self.queue.dead_message_ids.filtered(
+                lambda m, message=message: m.message_id == message.message_id
+            )
             self.assertEqual((kept.state, kept.attempts), ("dead", 2))
             self.assertEqual(kept._received_message().body, message.body)
         self.assertEqual(self.queue.dead_message_count, 5)
-        unmapped = self.Exception.search([("category", "=", "unmapped_code")], order="id desc", limit=1)
+        unmapped = self.Exception.search(
+            [("category", "=", "unmapped_code")], order="id desc", limit=1
+        )
         self.assertIn("RED", unmapped.name)
         self.assertTrue(self.Exception.search_count([("category", "=", "validation_error")]))
         self.assertFalse(self.Calls.search_count([("name", "in", ("x", ""))]))
@@ -137,7 +145,13 @@ class TestConsume(BrokerCase):
             self.assertNotEqual(found.response.status, 422)
 
     def test_structured_mode_carries_the_command_in_the_envelope(self):
-        envelope = {"specversion": "1.0", "id": "e-1", "source": "mes-02", "type": "test.echo", "data": {"name": "Envelope"}}
+        envelope = {
+            "specversion": "1.0",
+            "id": "e-1",
+            "source": "mes-02",
+            "type": "test.echo",
+            "data": {"name": "Envelope"},
+        }
         message = ReceivedMessage(
             body=json.dumps(envelope).encode(),
             headers={},
@@ -145,4 +159,6 @@ class TestConsume(BrokerCase):
             message_id=None,
         )
         outcome = self.queue._consume(message)
-        self.assertEqual((outcome.action, outcome.response.body["greeting"]), ("ack", "Hello Envelope"))
+        self.assertEqual(
+            (outcome.action, outcome.response.body["greeting"]), ("ack", "Hello Envelope")
+        )

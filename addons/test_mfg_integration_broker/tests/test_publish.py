@@ -51,9 +51,7 @@ class PublishCase(BrokerCase):
             mfg_traceparent=trace, mfg_correlation_id=f"corr-{step}"
         )
         with trap_jobs():
-            return Event._emit(
-                TYPE, self.partner, {"step": step}, subject=subject
-            )
+            return Event._emit(TYPE, self.partner, {"step": step}, subject=subject)
 
 
 class TestTopology(PublishCase):
