@@ -11,7 +11,7 @@ import uuid
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import pika
-from harness import odoo_shell, wait_for
+from harness import wait_for
 
 
 def start_consumer(odoo_src, conf, db, log_path, prefetch=20):
@@ -60,49 +60,84 @@ def stop_consumer(process):
         process.wait(timeout=10)
 
 
-CONFIGURE = """
-import json
-url, username, password, prefix, attempts = {args!r}
-system = env["mfg.integration.system"].create({{"name": prefix, "code": prefix.upper()[-12:]}})
-client = env["mfg.integration.client"].create({{
-    "name": prefix,
-    "system_id": system.id,
-    "scope_ids": [(6, 0, env.ref("mfg_integration_governance.scope_mapping_read").ids)],
-    "rate_limit_burst": 100000,
-    "rate_limit_per_minute": 600000,
-}})
-client.with_context(mfg_client_lifecycle=True).write({{"state": "approved"}})
-issued = client.with_user(env.ref("base.user_admin")).action_issue_key()
-key = issued["context"]["mfg_api_key_secret"]
-connection = env["mfg.integration.broker.connection"].create({{
-    "name": prefix, "url": url, "username": username, "password": password, "timeout": 5}})
-queue = env["mfg.integration.broker.queue"].create({{
-    "name": prefix + ".commands", "connection_id": connection.id, "client_id": client.id,
-    "max_attempts": attempts}})
-queue.action_declare()
-sink = env["mfg.integration.broker.sink"].create({{
-    "name": prefix + " subscriber", "connection_id": connection.id,
-    "exchange": prefix + ".events", "event_types": "test.outbox.*", "ordering": "fifo",
-    "retry_schedule": "1,2,2,2,2", "max_attempts": 100, "failure_threshold": 3,
-    "cooldown_seconds": 2,
-    "binding_ids": [(0, 0, {{"queue": prefix + ".subscriber", "binding_key": "#"}})]}})
-sink.action_declare_topology()
-env.cr.commit()
-print(json.dumps({{"queue": queue.name, "subscriber": prefix + ".subscriber",
-                  "key": key, "sink_id": sink.id, "queue_id": queue.id}}))
-"""
-
-
-def configure_broker(odoo_src, conf, db, amqp_url, prefix, max_attempts=2):
+def configure_broker(server, amqp_url, prefix, max_attempts=2):
     """A client, a command queue bound to it, and a FIFO broker sink with one
-    subscriber queue, all declared on the broker; returns their names and the
-    client's API key."""
+    subscriber queue, all declared on the broker, made over JSON-RPC as the
+    administrator; returns their names, ids and the client's API key."""
     parts = urlsplit(amqp_url)
     url = urlunsplit((parts.scheme, f"{parts.hostname}:{parts.port or 5672}", parts.path, "", ""))
-    args = (url, unquote(parts.username or "guest"), unquote(parts.password or "guest"),
-            prefix, max_attempts)  # fmt: skip
-    output = odoo_shell(odoo_src, conf, db, CONFIGURE.format(args=args))
-    return json.loads(output.strip().splitlines()[-1])
+    server.login()
+    call = server.call
+    system = call("mfg.integration.system", "create", {"name": prefix, "code": prefix.upper()})
+    scope = call("mfg.integration.scope", "search", [("code", "=", "mapping:read")], limit=1)
+    client = call(
+        "mfg.integration.client",
+        "create",
+        {
+            "name": prefix,
+            "system_id": system,
+            "scope_ids": [(6, 0, scope)],
+            "rate_limit_burst": 100000,
+            "rate_limit_per_minute": 600000,
+        },
+    )
+    call(
+        "mfg.integration.client",
+        "write",
+        [client],
+        {"state": "approved"},
+        context={"mfg_client_lifecycle": True},
+    )
+    key = call("mfg.integration.client", "action_issue_key", [client])["context"][
+        "mfg_api_key_secret"
+    ]
+    connection = call(
+        "mfg.integration.broker.connection",
+        "create",
+        {
+            "name": prefix,
+            "url": url,
+            "username": unquote(parts.username or "guest"),
+            "password": unquote(parts.password or "guest"),
+            "timeout": 5,
+        },
+    )
+    queue = call(
+        "mfg.integration.broker.queue",
+        "create",
+        {
+            "name": f"{prefix}.commands",
+            "connection_id": connection,
+            "client_id": client,
+            "max_attempts": max_attempts,
+        },
+    )
+    call("mfg.integration.broker.queue", "action_declare", [queue])
+    sink = call(
+        "mfg.integration.broker.sink",
+        "create",
+        {
+            "name": f"{prefix} subscriber",
+            "connection_id": connection,
+            "exchange": f"{prefix}.events",
+            "event_types": "test.outbox.*",
+            "ordering": "fifo",
+            # an outage of the tests' length is retried within seconds of its end
+            "retry_schedule": "1,2,2,2,2",
+            "max_attempts": 100,
+            "failure_threshold": 3,
+            "cooldown_seconds": 2,
+            "binding_ids": [(0, 0, {"queue": f"{prefix}.subscriber", "binding_key": "#"})],
+        },
+    )
+    call("mfg.integration.broker.sink", "action_declare_topology", [sink])
+    return {
+        "queue": f"{prefix}.commands",
+        "subscriber": f"{prefix}.subscriber",
+        "key": key,
+        "sink_id": sink,
+        "queue_id": queue,
+    }
 
 
 def send_commands(amqp_url, queue, commands, command_type="test.thing.record"):

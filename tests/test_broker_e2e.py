@@ -23,7 +23,7 @@ from broker_harness import (
     start_consumer,
     stop_consumer,
 )
-from harness import odoo_shell, start_server, stop_server, wait_for
+from harness import start_server, stop_server, wait_for
 from rabbitmq_node import PrivateRabbitNode
 
 API = "/api/mfg/v1"
@@ -46,9 +46,7 @@ def plant(odoo_server, node, tmp_path):
     a way to start consumers that stop with the test."""
     env = os.environ
     prefix = new_prefix()
-    names = configure_broker(
-        env["MFG_ODOO_SRC"], env["MFG_E2E_CONF"], odoo_server.db, node.url, prefix
-    )
+    names = configure_broker(odoo_server, node.url, prefix)
     consumers = []
 
     def consumer(db=None, prefetch=20):
@@ -182,12 +180,9 @@ def test_two_servers_split_the_commands_and_publish_each_event_once(odoo_server,
 
 def test_malformed_messages_are_dead_lettered_and_the_queue_goes_on(odoo_server, node, plant):
     prefix, names, consumer = plant
-    env = os.environ
-    limit_script = (
-        "env['ir.config_parameter'].set_param('mfg_integration.api_max_payload_bytes', {}); "
-        "env.cr.commit(); env.registry.signal_changes()"
-    )
-    odoo_shell(env["MFG_ODOO_SRC"], env["MFG_E2E_CONF"], odoo_server.db, limit_script.format(4096))
+    limit = "mfg_integration.api_max_payload_bytes"
+    odoo_server.login()
+    odoo_server.call("ir.config_parameter", "set_param", limit, 4096)
     try:
         kinds = {
             "not JSON": (b"{not json", "test.thing.record"),
@@ -258,9 +253,7 @@ def test_malformed_messages_are_dead_lettered_and_the_queue_goes_on(odoo_server,
             "0 applied; the command behind them applied"
         )
     finally:
-        odoo_shell(
-            env["MFG_ODOO_SRC"], env["MFG_E2E_CONF"], odoo_server.db, limit_script.format(5242880)
-        )
+        odoo_server.call("ir.config_parameter", "set_param", limit, 5242880)
 
 
 def test_a_broker_outage_loses_no_event(odoo_server, node, plant):
@@ -272,9 +265,14 @@ def test_a_broker_outage_loses_no_event(odoo_server, node, plant):
 
     def burst():
         for n in range(changes):
-            response = session.post(
-                odoo_server.url + API + "/test/things", json={"name": f"{prefix}-{n}", "step": n}
-            )
+            try:
+                response = session.post(
+                    odoo_server.url + API + "/test/things",
+                    json={"name": f"{prefix}-{n}", "step": n},
+                )
+            except Exception as error:  # reported by the test, not lost in the thread
+                errors.append(repr(error))
+                return
             if response.status_code != 200:
                 errors.append(response.text)
             time.sleep(0.25)

@@ -161,7 +161,8 @@ class MfgIntegrationApiOpenapi(models.AbstractModel):
                 "application/json": {
                     "schema": ACCEPTED_SCHEMA
                     if command.mode == "async"
-                    else command.response_schema
+                    # a command that declares no response: any JSON
+                    else command.response_schema or {}
                 }
             },
         }

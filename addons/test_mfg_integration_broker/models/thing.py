@@ -38,6 +38,11 @@ class MfgIntegrationCommand(models.AbstractModel):
                 summary="Record a thing and emit its event",
                 scope="mapping:read",
                 request_schema=THING,
+                response_schema={
+                    "type": "object",
+                    "required": ["id"],
+                    "properties": {"id": {"type": "integer"}},
+                },
             ),
         ]
 
