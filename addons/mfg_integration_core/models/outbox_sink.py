@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from psycopg2 import sql
 
-from odoo import _, api, fields, models, tools
+from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.tools.safe_eval import safe_eval
 
@@ -288,7 +288,18 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
     # The drain job
     # ------------------------------------------------------------------
     def _schedule_drain(self, eta=None):
-        """One drain job per sink at a time, on the sink's own channel."""
+        """One drain job per sink at a time, on the sink's own channel.
+
+        The job is enqueued in this transaction (a rollback takes it back) and,
+        once this transaction committed, enqueued again if none is pending: the
+        pending job this transaction saw may have started meanwhile and claimed
+        its batch before this transaction's deliveries were there to claim.
+        """
+        self._enqueue_drain(eta)
+        if eta is None:
+            self.filtered(lambda s: s.state == "active")._wake_after_commit()
+
+    def _enqueue_drain(self, eta=None):
         prefix = self._drain_channel or f"root.mfg_integration_outbox.{self._table}"
         for sink in self.filtered(lambda s: s.state == "active"):
             sink.with_delay(
@@ -298,6 +309,17 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
                 identity_key=f"{sink._table}_drain_{sink.id}",
                 description=_("Deliver events to %s", sink.name),
             )._drain()
+
+    def _wake_after_commit(self):
+        if not self:
+            return
+        postcommit = self.env.cr.postcommit
+        wake = postcommit.data.get("mfg_outbox_wake")
+        if wake is None:
+            wake = postcommit.data["mfg_outbox_wake"] = {}
+            registry = self.env.registry
+            postcommit.add(lambda: _enqueue_drains(registry, wake))
+        wake.setdefault(self._name, set()).update(self.ids)
 
     def _ready_deliveries(self, limit):
         """Claim the ready deliveries: locked until this transaction ends, skipped
@@ -373,7 +395,10 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
         """Send what is ready; return a summary for the job's result."""
         self.ensure_one()
         if not self._drain_lock():
-            return "another drain of this subscriber is running"
+            # the running drain may have claimed its last batch before the
+            # deliveries this job was enqueued for were committed: come back
+            self._enqueue_drain(eta=fields.Datetime.now() + timedelta(seconds=2))
+            return "another drain of this subscriber is running: back in 2 s"
         try:
             return self._drain_locked()
         finally:
@@ -510,3 +535,12 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
         sinks = self.browse([sink.id for (sink,) in due])
         sinks.sudo()._schedule_drain()
         return len(stuck), len(sinks)
+
+
+def _enqueue_drains(registry, wake):
+    """After a commit: a drain job pending for each sink that got deliveries
+    ({model: sink ids}); queue_job's identity key adds none where one is."""
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        for model, ids in wake.items():
+            env[model].browse(sorted(ids)).exists()._enqueue_drain()

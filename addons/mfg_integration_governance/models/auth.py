@@ -122,7 +122,7 @@ class MfgIntegrationAuth(models.AbstractModel):
         state = key_state(facts.revoked_at, facts.expires_at, facts.grace_until, now)
         if state != "active" and state != "grace":
             self._refuse(Unauthenticated, f"key {facts.display_prefix} is {state}", client)
-        return self._authorize(facts, ip_address, scope, company)
+        return self._authorize(facts, scope, company, ip_address=ip_address)
 
     @api.model
     def authenticate_client(self, client_id, scope, company=None):
@@ -133,17 +133,18 @@ class MfgIntegrationAuth(models.AbstractModel):
         facts = self._client_facts(client_id)
         if facts is None:
             self._refuse(Unauthenticated, f"client {client_id} does not exist", None)
-        return self._authorize(facts, None, scope, company)
+        return self._authorize(facts, scope, company, check_address=False)
 
-    def _authorize(self, facts, ip_address, scope, company):
+    def _authorize(self, facts, scope, company, ip_address=None, check_address=True):
         """What applies to every caller once it is known: the client approved,
-        its address, company and scope, and its rate limit."""
+        its address (unless the transport has none to check), company and
+        scope, and its rate limit."""
         client = self.env["mfg.integration.client"].browse(facts.client_id)
         if facts.client_state != "approved":
             self._refuse(
                 Unauthenticated, f"client {facts.client_name} is {facts.client_state}", client
             )
-        if ip_address is not None and not self._ip_allowed(facts.networks, ip_address):
+        if check_address and not self._ip_allowed(facts.networks, ip_address):
             self._refuse(
                 Forbidden,
                 f"address {ip_address} is outside the allow-list of {facts.client_name}",
