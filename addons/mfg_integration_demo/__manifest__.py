@@ -2,7 +2,7 @@
 {
     "name": "Manufacturing Integration Demo Plant",
     "summary": "A plant with MES, WMS and a supplier portal wired through the suite, for demos",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Manufacturing/Integration",
     "author": "Manufacturing Integration Suite contributors",
     "license": "LGPL-3",

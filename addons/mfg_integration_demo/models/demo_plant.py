@@ -48,7 +48,7 @@ class MfgIntegrationDemo(models.AbstractModel):
         """Submitted by the consultant, approved by the administrator: four eyes."""
         consultant = self._ref("user_consultant")
         admin = self.env.ref("base.user_admin")
-        for name in ("client_mes", "client_wms", "client_sup"):
+        for name in ("client_mes", "client_wms", "client_sup", "client_mes_02"):
             client = self._ref(name)
             if client.state == "draft":
                 client.with_user(consultant).action_submit()
