@@ -69,17 +69,21 @@ def odoo_server(tmp_path_factory):
 def demo_receiver(tmp_path_factory):
     """Point a demo plant's endpoints at a new demo receiver on a free port.
 
-    ``make(server, listen=True)`` issues the plant's demo credentials (the
-    receiver verifies signatures with them) and returns (receiver, credentials,
-    port, HTTP server or None); unless told not to, the receiver listens before
-    the endpoints point at it."""
+    ``make(server, listen=True, amqp_url=None)`` issues the plant's demo
+    credentials (the receiver verifies signatures with them) and returns
+    (receiver, credentials, port, HTTP server or None); unless told not to, the
+    receiver listens before the endpoints point at it. With amqp_url, the plant
+    is connected to that broker as setup/start connects it (its analytics sink
+    publishes, its command queue is declared)."""
 
-    def make(server, listen=True):
+    def make(server, listen=True, amqp_url=None):
         port = free_port()
         credentials_path = tmp_path_factory.mktemp("receiver") / "credentials.json"
         receiver = Receiver(credentials_path, quiet=True)
         http = serve(port, receiver) if listen else None
-        credentials = issue_credentials(server.url, server.db, f"http://127.0.0.1:{port}")
+        credentials = issue_credentials(
+            server.url, server.db, f"http://127.0.0.1:{port}", amqp_url=amqp_url
+        )
         credentials_path.write_text(json.dumps(credentials))
         return receiver, credentials, port, http
 
@@ -88,15 +92,17 @@ def demo_receiver(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory, demo_receiver):
-    """A server on a fresh database with the demo plant, and the demo receiver."""
+    """A server on a fresh database with the demo plant, the demo receiver, and
+    the plant connected to the broker of $MFG_AMQP_URL, as setup/start runs it."""
     db = os.environ.get("MFG_DEMO_DB")
-    if not db:
+    amqp_url = os.environ.get("MFG_AMQP_URL")
+    if not (db and amqp_url):
         pytest.fail("end-to-end tests run through setup/test, which prepares their database")
     log_path = tmp_path_factory.mktemp("odoo-demo") / "server.log"
     process, server = start_server(
         os.environ["MFG_ODOO_SRC"], os.environ["MFG_E2E_CONF"], db, log_path
     )
-    receiver, credentials, _port, http = demo_receiver(server)
+    receiver, credentials, _port, http = demo_receiver(server, amqp_url=amqp_url)
     server.login()
     yield server, receiver, credentials
     http.shutdown()

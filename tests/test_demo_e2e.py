@@ -1,5 +1,9 @@
 """The demo plant as a newcomer runs it: the simulator plays MES, WMS and the
-supplier portal against a real server; the demo receiver gets the webhooks."""
+supplier portal against a real server; the demo receiver gets the webhooks.
+(MES-02 and the analytics subscriber over RabbitMQ: test_demo_broker_e2e.py.)"""
+
+import os
+from urllib.parse import urlsplit
 
 from harness import wait_for
 from simulator import Plant
@@ -11,9 +15,12 @@ def test_installing_the_demo_twice_created_nothing_twice(demo):
         server.call(
             "mfg.integration.system",
             "search_count",
-            [("code", "in", ["MES-01", "WMS-01", "SUP-PORTAL"])],
+            [("code", "in", ["MES-01", "WMS-01", "SUP-PORTAL", "MES-02"])],
         )
-        == 3
+        == 4
+    )
+    assert (
+        server.call("stock.location", "search_count", [("name", "in", ["LINE-1", "LINE-2"])]) == 2
     )
     assert (
         server.call(
@@ -37,11 +44,51 @@ def test_installing_the_demo_twice_created_nothing_twice(demo):
         )
         == 2
     )
+    assert (
+        server.call(
+            "mfg.integration.value.map.line",
+            "search_count",
+            [("map_id.system_id.code", "=", "MES-02"), ("domain", "=", "uom")],
+        )
+        == 2
+    )
+    assert (
+        server.call("mfg.integration.xref", "search_count", [("system_id.code", "=", "MES-02")])
+        == 9
+    )
     clients = server.call("mfg.integration.client", "search_read", [], ["name", "state"])
-    assert sorted(c["state"] for c in clients) == ["approved"] * 3
+    assert sorted(c["state"] for c in clients) == ["approved"] * 4
+    # MES-02 has no API key: its command queue vouches for it
     assert set(credentials["keys"]) == {"MES-01", "WMS-01", "SUP-PORTAL"}
     assert len(credentials["purchase_orders"]) == 10
     assert len(credentials["deliveries"]) == 15
+    # the broker: one connection, one analytics sink with one queue, one command queue
+    connections = server.call(
+        "mfg.integration.broker.connection", "search_read", [], ["name", "url", "username"]
+    )
+    amqp = urlsplit(os.environ["MFG_AMQP_URL"])
+    assert [(c["name"], c["username"]) for c in connections] == [
+        ("Plant RabbitMQ", amqp.username or "guest")
+    ]
+    assert "@" not in connections[0]["url"], "the URL keeps no credentials"
+    sinks = server.call(
+        "mfg.integration.broker.sink", "search_read", [], ["name", "state", "exchange"]
+    )
+    assert [(s["name"], s["state"], s["exchange"]) for s in sinks] == [
+        ("Plant analytics", "active", "mfg.events")
+    ]
+    bindings = server.call(
+        "mfg.integration.broker.binding", "search_read", [], ["queue", "binding_key"]
+    )
+    assert [(b["queue"], b["binding_key"]) for b in bindings] == [("analytics.events", "#")]
+    queues = server.call("mfg.integration.broker.queue", "search_read", [], ["name", "state"])
+    assert [(q["name"], q["state"]) for q in queues] == [("mes-02.commands", "active")]
+    assert credentials["broker"] == {
+        "url": connections[0]["url"],
+        "exchange": "mfg.events",
+        "event_queues": ["analytics.events"],
+        "command_queues": {"MES-02": "mes-02.commands"},
+    }
 
 
 def traffic_proof_configuration(server):

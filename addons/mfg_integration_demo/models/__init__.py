@@ -1,1 +1,2 @@
 from . import demo_plant
+from . import mes_line_2

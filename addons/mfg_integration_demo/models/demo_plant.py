@@ -1,8 +1,10 @@
 """What XML data cannot do: stock on hand, approvals, confirmed orders, and the
-credentials the simulator and the demo receiver need."""
+credentials the simulator, the demo receiver and the broker's clients need."""
+
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from odoo import _, api, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 OPEN_ORDERS = 10
 OPEN_DELIVERIES = 15
@@ -48,7 +50,7 @@ class MfgIntegrationDemo(models.AbstractModel):
         """Submitted by the consultant, approved by the administrator: four eyes."""
         consultant = self._ref("user_consultant")
         admin = self.env.ref("base.user_admin")
-        for name in ("client_mes", "client_wms", "client_sup"):
+        for name in ("client_mes", "client_wms", "client_sup", "client_mes_02"):
             client = self._ref(name)
             if client.state == "draft":
                 client.with_user(consultant).action_submit()
@@ -122,16 +124,19 @@ class MfgIntegrationDemo(models.AbstractModel):
         ), Picking.search(domain)
 
     @api.model
-    def issue_credentials(self, receiver_url):
+    def issue_credentials(self, receiver_url, amqp_url=None):
         """Fresh keys for the demo systems and new signing secrets for their endpoints.
 
         Revokes the previous demo keys, points the endpoints at receiver_url and
-        tops up the open orders and deliveries. Administrators only.
+        tops up the open orders and deliveries. With amqp_url, also connects the
+        plant to that broker (see _connect_broker) and returns its queue names
+        under "broker". Administrators only.
         """
         if not self.env.user._is_admin():
             raise AccessError(_("Only an administrator can issue the demo credentials."))
         self = self.sudo()
         keys = {}
+        # MES-02 has no key: its queue on the broker vouches for it
         for name in ("client_mes", "client_wms", "client_sup"):
             client = self._ref(name)
             client.key_ids._revoke(_("demo restarted"))
@@ -153,9 +158,61 @@ class MfgIntegrationDemo(models.AbstractModel):
             if endpoint.state != "active" or endpoint.circuit_state != "closed":
                 endpoint.action_activate()
         orders, deliveries = self._top_up()
-        return {
+        credentials = {
             "keys": keys,
             "secrets": secrets,
             "purchase_orders": orders.filtered(lambda o: o.receipt_status != "full").mapped("name"),
             "deliveries": deliveries.filtered(lambda p: p.state == "assigned").mapped("name"),
         }
+        if amqp_url:
+            credentials["broker"] = self._connect_broker(amqp_url)
+        return credentials
+
+    def _connect_broker(self, amqp_url):
+        """Point the plant's broker connection at amqp_url, declare the analytics
+        sink's exchange and queue and MES-02's command queue on it, and switch
+        both on. The user and password of the URL go to their own fields (the
+        password encrypted, the URL kept without them). Returns the URL without
+        credentials and the names that subscribers and MES-02 use."""
+        url, username, password = split_amqp_url(amqp_url)
+        connection = self._ref("broker_plant")
+        connection.write({"url": url, "username": username})
+        if password:
+            connection.password = password
+        else:
+            connection.encrypted_password = False
+        sink = self._ref("broker_sink_analytics")
+        sink.action_declare_topology()
+        if sink.state != "active" or sink.circuit_state != "closed":
+            sink.action_activate()
+        queue = self._ref("broker_queue_mes_02")
+        queue.action_declare()
+        if queue.state != "active":
+            queue.state = "active"
+        return {
+            "url": url,
+            "exchange": sink.exchange,
+            "event_queues": sink.binding_ids.mapped("queue"),
+            "command_queues": {queue.system_id.code: queue.name},
+        }
+
+
+def split_amqp_url(amqp_url):
+    """(URL without user and password, user, password) of an AMQP URL; without
+    credentials in the URL, RabbitMQ's default guest/guest (as pika has it)."""
+    try:
+        parts = urlsplit(amqp_url or "")
+        port = parts.port
+    except ValueError as error:
+        raise UserError(_("The broker's URL has no valid port.")) from error
+    # the URL may hold a password: never repeated in a message
+    if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
+        raise UserError(
+            _("The broker's URL is not an AMQP URL (amqp://user:password@host:port/vhost).")
+        )
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    netloc = f"{host}:{port}" if port else host
+    url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    if parts.username is None and parts.password is None:
+        return url, "guest", "guest"
+    return url, unquote(parts.username or ""), unquote(parts.password or "")

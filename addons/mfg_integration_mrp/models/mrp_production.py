@@ -68,6 +68,11 @@ class MrpWorkorder(models.Model):
         "finish": ("ready", "progress", "pending", "waiting"),
     }
 
+    def _set_qty_producing(self):
+        if self.env.context.get("mfg_keep_qty_producing"):
+            return
+        return super()._set_qty_producing()
+
     def _mfg_apply_event(self, event):
         """Start, pause, resume or finish the work order."""
         self.ensure_one()
@@ -81,7 +86,11 @@ class MrpWorkorder(models.Model):
                 )
             )
         if event in ("start", "resume"):
-            self.button_start()
+            # a started operation has produced nothing yet: what was produced is
+            # what the MES confirms (each confirmation adds to it), not the whole
+            # remaining quantity that Odoo presumes when an operation starts
+            self.with_context(mfg_keep_qty_producing=True).button_start()
+            self.invalidate_recordset(["qty_producing"])
         elif event == "pause":
             self.button_pending()
         else:

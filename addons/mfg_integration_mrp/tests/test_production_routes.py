@@ -223,3 +223,31 @@ class TestProductionRoutes(ApiCase):
             422,
             "validation-error",
         )
+
+    def test_confirmations_after_work_order_events_count_once(self):
+        self.create_order("PLN-9", 4)
+        production = self._production("PLN-9")
+        self.env["mfg.integration.xref"].create(
+            {
+                "system_id": self.mes.id,
+                "object_type_id": self.env.ref("mfg_integration_core.object_type_workorder").id,
+                "external_id": "OP-9-10",
+                "res_id": production.workorder_ids.id,
+            }
+        )
+        status, body, _r = self.api("POST", "/work-orders/OP-9-10/events", {"event": "start"})
+        self.assertEqual(status, 200, body)
+        # starting an operation produces nothing: only the confirmations do
+        self.assertEqual(production.qty_producing, 0)
+        path = "/production-orders/PLN-9/confirmations"
+        status, body, _r = self.api("POST", path, {"produced_quantity": 3, "lot": "LOT-9"})
+        self.assertEqual((status, body["produced_quantity"]), (200, 3), body)
+        status, body, _r = self.api("POST", "/work-orders/OP-9-10/events", {"event": "finish"})
+        self.assertEqual(status, 200, body)
+        status, body, _r = self.api(
+            "POST", path, {"produced_quantity": 1, "lot": "LOT-9", "final": True}
+        )
+        self.assertEqual(status, 200, body)
+        self.assertEqual((production.state, production.qty_produced), ("done", 4))
+        self.assertFalse(production.mfg_variance_ids)
+        self.assertIsNone(body["variance"])
