@@ -25,6 +25,7 @@ from odoo.modules.registry import Registry
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from odoo.addons.mfg_integration_api.write_locks import run_serialized
+from odoo.addons.mfg_integration_core import secrets_at_rest
 
 from . import amqp
 
@@ -68,9 +69,18 @@ class CommandConsumer:
             for queue in queues:
                 connection = queue.connection_id
                 if connection.id not in bindings:
-                    bindings[connection.id] = (connection._parameters(), [])
-                bindings[connection.id][1].append((queue.id, queue.name))
-        return {key: (params, tuple(queues)) for key, (params, queues) in bindings.items()}
+                    try:
+                        bindings[connection.id] = (connection._parameters(), [])
+                    except secrets_at_rest.SecretUnreadable:
+                        _logger.error("%s Its queues are not consumed.", connection._unreadable())
+                        bindings[connection.id] = None
+                if bindings[connection.id] is not None:
+                    bindings[connection.id][1].append((queue.id, queue.name))
+        return {
+            key: (binding[0], tuple(binding[1]))
+            for key, binding in bindings.items()
+            if binding is not None
+        }
 
     # ------------------------------------------------------------------
     # The loop
