@@ -5,8 +5,10 @@ from unittest.mock import patch
 
 from cloudevents.core.bindings import rabbitmq as ce_rabbitmq
 from cloudevents.core.formats.json import JSONFormat
+from cryptography.fernet import Fernet
 
 from odoo.exceptions import ValidationError
+from odoo.tools import config
 
 from odoo.addons.mfg_integration_broker import amqp
 from odoo.addons.mfg_integration_core import secrets_at_rest
@@ -189,3 +191,14 @@ class TestPublish(PublishCase):
         self.assertEqual(delivery.state, "delivered")
         ((_method, properties, _body),) = self.take(channel, sink.binding_ids.queue)
         self.assertEqual(properties.message_id, event.event_uid)
+
+
+class TestSecretKeyChange(PublishCase):
+    def test_a_password_the_server_cannot_read_holds_the_deliveries(self):
+        sink, _channel = self.make_sink(queue=False)
+        self.emit()
+        new_key = {secrets_at_rest.CONFIG_KEY: Fernet.generate_key().decode()}
+        with patch.dict(config.options, new_key):
+            self.assertIn("Enter the password again", sink._drain())
+            self.assertEqual(sink.delivery_ids.state, "pending")
+            self.assertEqual(sink.delivery_ids.attempts, 0)
