@@ -85,7 +85,20 @@ def commands(prefix, count, start=0):
 
 def test_commands_are_applied_once_and_answered(odoo_server, node, plant):
     prefix, names, consumer = plant
-    consumer()
+    # an active queue nobody declared on the broker holds back no other queue
+    Queue = "mfg.integration.broker.queue"
+    (queue,) = odoo_server.call(Queue, "read", [names["queue_id"]], ["connection_id", "client_id"])
+    missing = odoo_server.call(
+        Queue,
+        "create",
+        {
+            "name": f"{prefix}.undeclared",
+            "connection_id": queue["connection_id"][0],
+            "client_id": queue["client_id"][0],
+        },
+    )
+    process = consumer()
+    odoo_server.call(Queue, "write", [missing], {"state": "paused"})
     connection = pika.BlockingConnection(pika.URLParameters(node.url))
     channel = connection.channel()
     replies = channel.queue_declare("", exclusive=True).method.queue
@@ -112,6 +125,7 @@ def test_commands_are_applied_once_and_answered(odoo_server, node, plant):
             break
     connection.close()
     assert answers[f"{prefix}-c0"][0] == 200
+    assert f"Queue {prefix}.undeclared cannot be consumed" in open(process.log_path).read()
     # the invalid one: its last attempt answers with the problem document
     status, problem = answers[f"{prefix}-c1"]
     assert status == 422 and problem["type"].endswith("/validation-error")

@@ -117,13 +117,8 @@ class CommandConsumer:
             for params, queues in bindings.values():
                 connection = pika.BlockingConnection(params)
                 connections.append(connection)
-                channel = connection.channel()
-                channel.basic_qos(prefetch_count=self.prefetch)
                 for queue_id, name in queues:
-                    channel.basic_consume(
-                        name, on_message_callback=partial(self._on_message, queue_id)
-                    )
-                    _logger.info("Consuming queue %s", name)
+                    self._subscribe(connection, queue_id, name)
             checked = time.monotonic()
             slice_seconds = 1.0 / len(connections)
             while not self.stopping:
@@ -139,6 +134,23 @@ class CommandConsumer:
                 if connection.is_open:
                     with contextlib.suppress(*BROKER_DOWN):
                         connection.close()
+
+    def _subscribe(self, connection, queue_id, name):
+        """Consume one queue on a channel of its own (prefetch is per queue): a
+        queue the broker does not have closes its channel only."""
+        channel = connection.channel()
+        channel.basic_qos(prefetch_count=self.prefetch)
+        try:
+            channel.basic_consume(name, on_message_callback=partial(self._on_message, queue_id))
+        except pika.exceptions.ChannelClosedByBroker as error:
+            _logger.error(
+                "Queue %s cannot be consumed (%s): declare it (Declare Queue) or pause it; "
+                "the other queues are consumed.",
+                name,
+                error.reply_text,
+            )
+            return
+        _logger.info("Consuming queue %s", name)
 
     # ------------------------------------------------------------------
     # One message
