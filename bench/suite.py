@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -24,6 +25,8 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE.parent / "demo"))
 sys.path.insert(0, str(HERE))
 
+import broker  # noqa: E402
+from broker_harness import start_consumer, stop_consumer  # noqa: E402
 from credentials import issue_credentials  # noqa: E402
 from harness import odoo_shell, start_server, stop_server  # noqa: E402
 
@@ -524,6 +527,342 @@ def measure_batch(rest, rpc, count):
 
 
 # ----------------------------------------------------------------------
+# broker (RabbitMQ): the outbox's broker sink and the command consumers
+# ----------------------------------------------------------------------
+CONSUMERS = 2  # command consumer processes: as many as the server's HTTP workers
+WARM_UP = 20  # trivial commands a consumer applies before its idle memory is read
+
+
+def prepare_broker(rpc, amqp_url, names):
+    """A broker connection, a paused sink with one subscriber queue, and two
+    command queues bound to MES-01's client (the backlog's paused), declared
+    on the broker."""
+    connection = rpc.execute(
+        "mfg.integration.broker.connection",
+        "create",
+        {"name": names["events"], **broker.connection_values(amqp_url)},
+    )
+    client = rpc.execute(
+        "ir.model.data", "check_object_reference", "mfg_integration_demo", "client_mes"
+    )[1]
+    Queue, Sink = "mfg.integration.broker.queue", "mfg.integration.broker.sink"
+    ids = {
+        key: rpc.execute(
+            Queue,
+            "create",
+            {
+                "name": names[key],
+                "connection_id": connection,
+                "client_id": client,
+                "dead_letter_exchange": names["commands_dead_letter"],
+                "state": state,
+            },
+        )
+        for key, state in (("commands", "active"), ("backlog", "paused"))
+    }
+    rpc.execute(Queue, "action_declare", list(ids.values()))
+    ids["sink"] = rpc.execute(
+        Sink,
+        "create",
+        {
+            "name": f"Bench {names['events']}",
+            "connection_id": connection,
+            "exchange": names["events"],
+            "event_types": broker.EVENT_TYPE,
+            "state": "paused",
+            "binding_ids": [(0, 0, {"queue": names["subscriber"], "binding_key": "#"})],
+        },
+    )
+    rpc.execute(Sink, "action_declare_topology", [ids["sink"]])
+    return ids
+
+
+def start_consumers_and_release(args, conf, rest, orders, logs, consumers):
+    """Set-up of the inbound measure: CONSUMERS consumers start (added to
+    `consumers` as they do) while the orders are released through the REST route."""
+    with ThreadPoolExecutor(CONSUMERS) as pool:
+        starting = [
+            pool.submit(start_consumer, args.odoo_src, conf, args.db, logs / f"consumer-{n}.log")
+            for n in range(CONSUMERS)
+        ]
+        try:
+            run_parallel(
+                [
+                    lambda o=o: rest.call(
+                        "POST",
+                        "/production-orders",
+                        {"id": o, "product": "BENCH-1", "quantity": 2, "unit": "EA"},
+                    )
+                    for o in orders
+                ]
+            )
+        finally:
+            failures = []
+            for future in starting:
+                try:
+                    consumers.append(future.result())
+                except Exception as error:
+                    failures.append(error)
+    if failures:
+        raise failures[0]
+
+
+def measure_broker_outbound(rpc, args, ids, subscriber, events, set_up, logs):
+    """The broker sink, as measure_outbound measures the webhooks: latency from
+    each commit of 10 events to their receipt by a subscriber while events are
+    committed (sink active); then throughput, draining a backlog of the same
+    size. `set_up()` runs while the emitting shell starts, before it emits.
+    Returns (events/s, latencies in ms, events confirmed in Odoo and received
+    in each run, at least; deliveries that waited without a drain job)."""
+    Sink, Delivery = "mfg.integration.broker.sink", "mfg.integration.broker.delivery"
+    flag = Path(logs) / f"emit-{ids['sink']}"
+    script = broker.EMIT_SCRIPT.format(
+        sink=ids["sink"],
+        batches=events // 10,
+        data=json.dumps(broker.EVENT_DATA),
+        event_type=broker.EVENT_TYPE,
+        flag=str(flag),
+    )
+    rpc.execute(Sink, "action_activate", [ids["sink"]])
+    with ThreadPoolExecutor(1) as pool:
+        shell = pool.submit(odoo_shell, args.odoo_src, args.conf2, args.db, script)
+        go = "stop"
+        try:
+            set_up()
+            go = "go"
+        finally:
+            flag.write_text(go)  # the shell emits now, or ends
+        output = shell.result().splitlines()
+    line = next(line for line in output if line.startswith("COMMITTED "))
+    committed = json.loads(line[len("COMMITTED ") :])
+    stranded = int(next(line for line in output if line.startswith("STRANDED ")).split()[1])
+    if stranded:
+        progress(
+            f"broker sink: {stranded} deliveries of the latency run waited with no drain job "
+            "to send them, until the watchdog was called"
+        )
+    received = subscriber.wait("bench/latency/", events, 120)
+    latencies = [
+        (arrived - committed[subject.rsplit("/", 1)[0].removeprefix("bench/")]) * 1000
+        for arrived, subject in received.values()
+    ]
+    started = time.time()
+    rpc.execute(Sink, "action_activate", [ids["sink"]])
+    drained = subscriber.wait("bench/drain/", events, 600)
+    rate = len(drained) / (max(arrived for arrived, _subject in drained.values()) - started)
+
+    def confirmed(run):
+        # Odoo records a confirm after the subscriber may have read the message
+        domain = [
+            ("sink_id", "=", ids["sink"]),
+            ("state", "=", "delivered"),
+            ("subject", "=like", f"bench/{run}/%"),
+        ]
+        deadline = time.monotonic() + 60
+        while True:
+            count = rpc.execute(Delivery, "search_count", domain)
+            if count >= events or time.monotonic() > deadline:
+                return count
+            time.sleep(0.1)
+
+    got = min(len(received), len(drained), confirmed("latency"), confirmed("drain"))
+    return rate, latencies, got, stranded
+
+
+def measure_broker_inbound(rest, rpc, amqp_url, queue, run, orders, count):
+    """A final production confirmation of `count` released orders through the
+    command queue (the running consumers apply them), against `count` through
+    the REST route with THREADS clients (the server's two HTTP workers). Each
+    side first confirms one order per process (their first requests fill
+    caches). Returns (REST req/s, REST latencies in ms, broker msg/s)."""
+    rest_warm, broker_warm = orders[:CONSUMERS], orders[CONSUMERS : 2 * CONSUMERS]
+    rest_ids = orders[2 * CONSUMERS : 2 * CONSUMERS + count]
+    broker_ids = orders[2 * CONSUMERS + count :]
+
+    def confirm(order_id):
+        body = {"produced_quantity": 2, "final": True}
+        rest.call("POST", f"/production-orders/{order_id}/confirmations", body)
+
+    run_parallel([(lambda o=o: confirm(o)) for o in rest_warm])
+    broker.confirm_production_orders(amqp_url, queue, broker_warm)
+    rest_rate, rest_lat = run_parallel([(lambda o=o: confirm(o)) for o in rest_ids])
+    broker_rate = broker.confirm_production_orders(amqp_url, queue, broker_ids)
+    done = rpc.execute(
+        "mrp.production",
+        "search_count",
+        [("origin", "like", f"MES-01:{run}-"), ("state", "=", "done")],
+    )
+    assert done == len(orders), f"{done} of {len(orders)} orders done"
+    return rest_rate, rest_lat, broker_rate
+
+
+def measure_consumer_memory(server, rpc, amqp_url, names, ids, consumer, backlog, window):
+    """A consumer's resident memory: idle (after WARM_UP trivial commands),
+    then while a backlog of trivial commands (bench.echo), all in its queue
+    before the queue is consumed, waits for it: sampled every 50 ms for
+    `window` seconds, or until the backlog is read. Returns (idle MB, peak MB,
+    commands read, commands still waiting, commands per second)."""
+    run = f"M{int(time.time())}"
+
+    def applied(queue):
+        return int(
+            server.sql(
+                f"SELECT count(*) FROM mfg_integration_message_log WHERE route = 'AMQP {queue}'"
+            )
+        )
+
+    # the backlog goes to its queue (paused in Odoo) while the consumer warms up
+    with ThreadPoolExecutor(1) as publisher:
+        published = publisher.submit(
+            broker.publish_commands, amqp_url, names["backlog"], backlog, run
+        )
+        before = applied(names["commands"])
+        broker.publish_commands(amqp_url, names["commands"], WARM_UP, f"{run}-warm")
+        deadline = time.monotonic() + 120
+        while applied(names["commands"]) < before + WARM_UP:
+            assert time.monotonic() < deadline, "the warm-up commands were not applied"
+            time.sleep(0.1)
+        published.result()
+    deadline = time.monotonic() + 60
+    while broker.ready_messages(amqp_url, names["backlog"]) < backlog:
+        assert time.monotonic() < deadline, "the backlog did not reach its queue"
+        time.sleep(0.1)
+    time.sleep(0.5)
+    idle = statistics.median(broker.process_memory_mb(consumer.pid) for _n in range(5))
+    rpc.execute("mfg.integration.broker.queue", "write", [ids["backlog"]], {"state": "active"})
+    started = checked = time.monotonic()
+    peak = idle
+    while time.monotonic() - started < window:
+        peak = max(peak, broker.process_memory_mb(consumer.pid))
+        if time.monotonic() - checked > 1:
+            checked = time.monotonic()
+            if applied(names["backlog"]) >= backlog:
+                break
+        time.sleep(0.05)
+    read = applied(names["backlog"])
+    # a consumer that is fed without a pause reads on through a SIGTERM: the
+    # purge (of the messages not yet delivered to it) lets it stop
+    waiting = broker.ready_messages(amqp_url, names["backlog"], purge=True)
+    # from the first command's transaction to the last one's
+    count, span = server.sql(
+        "SELECT count(*), extract(epoch FROM max(create_date) - min(create_date)) "
+        f"FROM mfg_integration_message_log WHERE route = 'AMQP {names['backlog']}'"
+    ).split("|")
+    rate = (int(count) - 1) / float(span) if span and float(span) else 0.0
+    return idle, peak, read, waiting, rate
+
+
+def measure_broker(args, server, mes_key, sizes, logs):
+    """The broker's rows: its sink against a plain pika loop, production
+    confirmations through a command queue against the REST route, and a
+    consumer's memory while a backlog waits. The exchanges and queues are this
+    run's own (a random prefix), deleted at the end."""
+    rpc = JsonRpc(server.url, args.db)
+    rest = Rest(server.url, mes_key)
+    names = broker.topology(f"mfgbench-{secrets.token_hex(4)}")
+    events, count = sizes["events"], sizes["broker_inbound"]
+    backlog, window = sizes["backlog"], sizes["window"]
+    run = f"Q{int(time.time())}"
+    orders = [f"{run}-{n}" for n in range(2 * (CONSUMERS + count))]
+    consumer_conf = broker.consumer_config(args.conf2, logs)
+    subscriber, consumers, ids = None, [], {}
+    try:
+        ids = prepare_broker(rpc, args.amqp_url, names)
+        subscriber = broker.SubscriberProcess(args.amqp_url, names["subscriber"], logs)
+        progress(f"broker: outbound, the sink ({CONSUMERS} consumers start meanwhile)")
+        rate, latencies, got, stranded = measure_broker_outbound(
+            rpc,
+            args,
+            ids,
+            subscriber,
+            events,
+            lambda: start_consumers_and_release(args, consumer_conf, rest, orders, logs, consumers),
+            logs,
+        )
+        progress("broker: outbound, plain pika loop")
+        loop_rate, loop_lat = broker.plain_pika_loop(args.amqp_url, subscriber, events)
+        progress(f"broker: inbound, {CONSUMERS} consumers and the REST route")
+        rest_rate, rest_lat, broker_rate = measure_broker_inbound(
+            rest, rpc, args.amqp_url, names["commands"], run, orders, count
+        )
+        progress(f"broker: a consumer's memory, backlog of {backlog}")
+        for consumer in consumers[1:]:
+            stop_consumer(consumer)
+        idle, peak, read, waiting, backlog_rate = measure_consumer_memory(
+            server, rpc, args.amqp_url, names, ids, consumers[0], backlog, window
+        )
+    finally:
+        for consumer in consumers:
+            stop_consumer(consumer)
+        if subscriber is not None:
+            subscriber.stop()
+        try:
+            if ids:  # a queue missing on the broker would stop a consumer of this database
+                rpc.execute(
+                    "mfg.integration.broker.queue",
+                    "write",
+                    [ids["commands"], ids["backlog"]],
+                    {"state": "paused"},
+                )
+                rpc.execute("mfg.integration.broker.sink", "action_pause", [ids["sink"]])
+            failed = broker.delete_topology(args.amqp_url, names)
+        except Exception as error:  # the measures' own error, if any, matters more
+            failed = [repr(error)]
+        if failed:
+            progress(f"the broker topology of this run is not all deleted: {failed}")
+    return [
+        (f"Broker sink: {events} events to RabbitMQ with publisher confirms", "", "", ""),
+        (
+            "  plain pika loop, a confirm each: msg/s; confirm p50, p99 ms",
+            f"{loop_rate:.0f}",
+            f"{statistics.median(loop_lat):.1f}",
+            f"{percentile(loop_lat, .99):.1f}",
+        ),
+        (
+            "  Odoo sink: events/s; commit to a subscriber's receipt p50, p99 ms",
+            f"{rate:.0f}",
+            f"{statistics.median(latencies):.0f}",
+            f"{percentile(latencies, .99):.0f}",
+        ),
+        (
+            "  confirmed and received / expected; ratio to the loop, target >= 0.5",
+            f"{got}/{events}",
+            f"{rate / loop_rate:.2f}",
+            verdict(rate / loop_rate >= 0.5),
+        ),
+        ("  waited for the outbox watchdog, no drain job due (deliveries)", f"{stranded}", "", ""),
+        (f"Broker commands: production confirmation, {count} each", "", "", ""),
+        (
+            f"  REST route, {THREADS} clients, 2 HTTP workers (req/s, p50, p99 ms)",
+            f"{rest_rate:.1f}",
+            f"{statistics.median(rest_lat):.0f}",
+            f"{percentile(rest_lat, .99):.0f}",
+        ),
+        (
+            f"  command queue, {CONSUMERS} consumer processes, prefetch 20 (msg/s)",
+            f"{broker_rate:.1f}",
+            "",
+            "",
+        ),
+        (
+            "  ratio command queue / REST, target >= 1.0",
+            f"{broker_rate / rest_rate:.2f}",
+            verdict(broker_rate / rest_rate >= 1.0),
+            "",
+        ),
+        (f"Broker consumer: a backlog of {backlog} trivial commands waits", "", "", ""),
+        (f"  idle, after {WARM_UP} commands (RSS MB)", f"{idle:.0f}", "", ""),
+        (f"  peak while it reads {read} of them in {window} s (RSS MB)", f"{peak:.0f}", "", ""),
+        (
+            "  peak / idle; commands/s; still waiting at the end",
+            f"{peak / idle:.2f}",
+            f"{backlog_rate:.0f}",
+            f"{waiting}",
+        ),
+    ]
+
+
+# ----------------------------------------------------------------------
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--odoo-src", required=True)
@@ -532,12 +871,21 @@ def main(argv=None):
     parser.add_argument("--db", required=True)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--batch", type=int, help="inventory counts of the batch measure")
-    args = parser.parse_args(argv)
-    sizes = (
-        {"inbound": 6, "overhead": 200, "mapping": 1000, "events": 100, "batch": 30}
-        if args.quick
-        else {"inbound": 200, "overhead": 2000, "mapping": 20000, "events": 1500, "batch": 500}
+    parser.add_argument(
+        "--amqp-url",
+        default=os.environ.get("MFG_AMQP_URL"),
+        help="the RabbitMQ broker of the broker measures (default: $MFG_AMQP_URL)",
     )
+    args = parser.parse_args(argv)
+    if not args.amqp_url:
+        parser.error("the broker measures need --amqp-url or MFG_AMQP_URL")
+    sizes = (
+        {"inbound": 6, "overhead": 200, "mapping": 1000, "events": 100, "batch": 30,
+         "broker_inbound": 6, "backlog": 500, "window": 5}
+        if args.quick
+        else {"inbound": 200, "overhead": 2000, "mapping": 20000, "events": 1500, "batch": 500,
+              "broker_inbound": 60, "backlog": 10000, "window": 30}
+    )  # fmt: skip
     if args.batch:
         sizes["batch"] = args.batch
     rows = []
@@ -645,6 +993,8 @@ def main(argv=None):
     try:
         outbound[2] = measure_outbound(server, args, receiver, sizes["events"], args.conf2)
         outbound_memory[2] = peak_memory_mb(process)
+        # the same server (two HTTP workers, two job slots) serves the broker measures
+        broker_rows = measure_broker(args, server, credentials["keys"]["MES-01"], sizes, logs)
     finally:
         stop_server(process)
 
@@ -674,6 +1024,7 @@ def main(argv=None):
             ("  peak memory of an Odoo worker so far (MB)", f"{outbound_memory[slots]}", "", "")
         )
     receiver.stop()
+    rows.extend(broker_rows)
     progress("done")
     width = max(len(row[0]) for row in rows)
     print(f"\n{'measure'.ljust(width)}  {'value':>10} {'p50':>8} {'p99':>8}")
