@@ -546,6 +546,13 @@ def prepare_broker(rpc, amqp_url, names):
         "ir.model.data", "check_object_reference", "mfg_integration_demo", "client_mes"
     )[1]
     Queue, Sink = "mfg.integration.broker.queue", "mfg.integration.broker.sink"
+    # a consumer reads every active queue of the database: only this run's
+    rpc.execute(
+        Queue,
+        "write",
+        rpc.execute(Queue, "search", [("state", "=", "active")]),
+        {"state": "paused"},
+    )
     ids = {
         key: rpc.execute(
             Queue,
