@@ -900,7 +900,7 @@ def main(argv=None):
          "broker_inbound": 6, "backlog": 500, "window": 5}
         if args.quick
         else {"inbound": 200, "overhead": 2000, "mapping": 20000, "events": 1500, "batch": 500,
-              "broker_inbound": 60, "backlog": 10000, "window": 30}
+              "broker_inbound": 50, "backlog": 10000, "window": 30}
     )  # fmt: skip
     if args.batch:
         sizes["batch"] = args.batch
