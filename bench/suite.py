@@ -808,7 +808,7 @@ def measure_broker(args, server, mes_key, sizes, logs):
         if subscriber is not None:
             subscriber.stop()
         try:
-            if ids:  # a queue missing on the broker would stop a consumer of this database
+            if ids:  # in Odoo too, no queue or sink of this run outlives its topology
                 rpc.execute(
                     "mfg.integration.broker.queue",
                     "write",
