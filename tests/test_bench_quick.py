@@ -28,8 +28,14 @@ def test_quick_benchmark_prints_every_measure():
         "Odoo, 1 job slot(s)",
         "Odoo, 2 job slot(s)",
         "peak memory of an Odoo worker",
+        "plain pika loop, a confirm each",
+        "Odoo sink: events/s",
+        "command queue, 2 consumer processes",
+        "peak while it reads",
     ):
         assert measure in table, measure
     # every benchmark event reached the receiver, with one and with two job slots
     assert table.count("200/200") == 2, table
+    # every event of the broker sink was confirmed and reached its subscriber
+    assert "100/100" in table, table
     print(table)

@@ -156,6 +156,12 @@ class CommandConsumer:
     # One message
     # ------------------------------------------------------------------
     def _on_message(self, queue_id, channel, method, properties, body):
+        if self.stopping:
+            # a flowing queue keeps pika dispatching: stop taking messages, and
+            # give back the ones already delivered
+            channel.basic_reject(method.delivery_tag, requeue=True)
+            channel.stop_consuming()
+            return
         message = amqp.ReceivedMessage.from_pika(properties, body)
         outcome = self._process(queue_id, message, channel.connection)
         if outcome is None:  # stopping while the database is down: the broker keeps it

@@ -306,7 +306,8 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
                 # a channel per sink: the runner's capacity is shared fairly
                 channel=f"{prefix}_{sink.id}",
                 eta=eta,
-                identity_key=f"{sink._table}_drain_{sink.id}",
+                # a drain due later (the next retry) never stands for one due now
+                identity_key=f"{sink._table}_drain_{sink.id}{'_later' if eta else ''}",
                 description=_("Deliver events to %s", sink.name),
             )._drain()
 
@@ -395,22 +396,28 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
         """Send what is ready; return a summary for the job's result."""
         self.ensure_one()
         if not self._drain_lock():
-            # the running drain may have claimed its last batch before the
-            # deliveries this job was enqueued for were committed: come back
-            self._enqueue_drain(eta=fields.Datetime.now() + timedelta(seconds=2))
-            return "another drain of this subscriber is running: back in 2 s"
+            return "another drain of this subscriber is running"
         try:
-            return self._drain_locked()
+            result, exhausted = self._drain_locked()
         finally:
             self._drain_unlock()
+        if exhausted:
+            # deliveries committed after this drain's last look, whose own drain
+            # job found the lock held: take them now
+            self._commit_progress()
+            if self.sudo()._ready_deliveries(1):
+                self._enqueue_drain()
+        return result
 
     def _drain_locked(self):
+        """Send what is ready: (summary, whether it found nothing more to send)."""
         sink = self.sudo()
         if sink.state != "active":
-            return f"{sink.state}: nothing sent"
+            return f"{sink.state}: nothing sent", False
         blocked = sink._drain_blocked()
         if blocked:
-            return blocked
+            return blocked, False
+        exhausted = False
         started = time.monotonic()
         sent = delivered = 0
         Delivery = self.env[self._delivery_model].sudo()
@@ -426,6 +433,7 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
                 probing = sink.circuit_state == "half_open"
                 batch = sink._ready_deliveries(1 if probing else BATCH_SIZE)
                 if not batch:
+                    exhausted = not probing
                     break
                 succeeded, logs = [], []
                 outcomes = sink._send_batch(batch, transport)
@@ -453,7 +461,7 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
                 if len(logs) < len(batch):
                     break  # stopped mid-batch: the next drain takes the rest, when due
         sink._schedule_next_drain()
-        return f"{sent} sent, {delivered} delivered"
+        return f"{sent} sent, {delivered} delivered", exhausted
 
     def _schedule_next_drain(self):
         """Come back when the next delivery is due (or the circuit may close)."""
