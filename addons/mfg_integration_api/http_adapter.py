@@ -57,12 +57,20 @@ def connection_failure(error):
     return None
 
 
+class DatabaseWasUnreachable(Exception):
+    """Odoo found no database a moment ago, and finds the one it serves now."""
+
+
 def database_listing_failure():
-    """The error that keeps Odoo from listing its databases, or None."""
+    """Why a request found no database, when an outage is why, or None: the
+    listing fails, or it now finds the one database that the request would
+    have been served with (the outage ended between the two looks)."""
     try:
-        list_dbs(force=True)
+        names = http.db_filter(list_dbs(force=True))
     except psycopg2.OperationalError as error:
         return error
+    if len(names) == 1:
+        return DatabaseWasUnreachable("the database was unreachable a moment ago")
     return None
 
 

@@ -78,8 +78,17 @@ class TestDatabaseOutage(HttpCase):
             down = self.url_open("/api/mfg/v1/production-orders/MO-1")
         self.assertEqual(down.status_code, 503)
         self.assertEqual(down.json()["type"], "/api/mfg/v1/problems/database-unavailable")
-        # the listing works but names no database for this host: not an outage
+        # the database came back between Odoo's look and the adapter's: an outage
         with patch.object(http, "db_list", return_value=[]), mute_logger("odoo.http"):
+            back = self.url_open("/api/mfg/v1/production-orders/MO-1")
+        self.assertEqual(back.status_code, 503)
+        self.assertEqual(back.json()["type"], "/api/mfg/v1/problems/database-unavailable")
+        # the listing works but names no database for this host: not an outage
+        with (
+            patch.object(http, "db_list", return_value=[]),
+            patch(f"{ADAPTER}.list_dbs", return_value=[]),
+            mute_logger("odoo.http"),
+        ):
             no_database = self.url_open("/api/mfg/v1/production-orders/MO-1")
         self.assertEqual(no_database.status_code, 404)
 
