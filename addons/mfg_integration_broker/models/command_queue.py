@@ -18,12 +18,10 @@ import re
 from dataclasses import dataclass
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 
 from odoo.addons.mfg_integration_api.api_types import ApiResponse
 from odoo.addons.mfg_integration_api.commands import ClientIdentity, Invocation
 from odoo.addons.mfg_integration_api.problems import PROBLEM_BASE, ApiProblem
-from odoo.addons.mfg_integration_core import secrets_at_rest
 
 from .. import amqp
 
@@ -104,28 +102,10 @@ class MfgIntegrationBrokerQueue(models.Model):
     def action_declare(self):
         """Declare the queue (quorum, dead-letter queue, delivery limit) over AMQP."""
         for queue in self:
-            try:
-                connection = amqp.blocking_connection(queue.connection_id._parameters())
-            except (amqp.BrokerUnavailable, secrets_at_rest.SecretUnreadable) as error:
-                raise UserError(str(error)) from error
-            try:
+            with queue.connection_id._declaring_channel(_("queue %s", queue.name)) as channel:
                 amqp.declare_queue(
-                    connection.channel(),
-                    queue.name,
-                    queue.dead_letter_exchange,
-                    queue.delivery_limit,
+                    channel, queue.name, queue.dead_letter_exchange, queue.delivery_limit
                 )
-            except amqp.pika.exceptions.AMQPError as error:
-                raise UserError(
-                    _(
-                        "The broker refused queue %(queue)s: %(error)r",
-                        queue=queue.name,
-                        error=error,
-                    )
-                ) from error
-            finally:
-                if connection.is_open:
-                    connection.close()
             queue.message_post(body=_("Queue declared on the broker."))
         return True
 

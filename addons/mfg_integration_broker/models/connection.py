@@ -1,4 +1,7 @@
+import contextlib
 from urllib.parse import urlsplit
+
+import pika
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -96,6 +99,25 @@ class MfgIntegrationBrokerConnection(models.Model):
                 self.name,
             )
         return False
+
+    @contextlib.contextmanager
+    def _declaring_channel(self, what):
+        """A channel to declare `what` on; the broker's refusal, or no broker,
+        becomes a UserError that names it."""
+        self.ensure_one()
+        try:
+            connection = amqp.blocking_connection(self._parameters())
+        except (amqp.BrokerUnavailable, secrets_at_rest.SecretUnreadable) as error:
+            raise UserError(str(error)) from error
+        try:
+            yield connection.channel()
+        except pika.exceptions.AMQPError as error:
+            raise UserError(
+                _("The broker refused %(what)s: %(error)r", what=what, error=error)
+            ) from error
+        finally:
+            if connection.is_open:
+                connection.close()
 
     def action_test_connection(self):
         self.ensure_one()

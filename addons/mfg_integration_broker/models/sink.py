@@ -13,9 +13,8 @@ import time
 import pika
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
 
-from odoo.addons.mfg_integration_core import secrets_at_rest
 from odoo.addons.mfg_integration_core.models.outbox_delivery import SendOutcome
 
 from .. import amqp
@@ -97,12 +96,8 @@ class MfgIntegrationBrokerSink(models.Model):
         """Declare the exchange and the subscriber queues (quorum, with a
         dead-letter queue and a delivery limit) over AMQP."""
         for sink in self:
-            try:
-                connection = amqp.blocking_connection(sink.connection_id._parameters())
-            except (amqp.BrokerUnavailable, secrets_at_rest.SecretUnreadable) as error:
-                raise UserError(str(error)) from error
-            try:
-                channel = connection.channel()
+            topology = _("the topology of %s", sink.name)
+            with sink.connection_id._declaring_channel(topology) as channel:
                 channel.exchange_declare(sink.exchange, sink.exchange_type, durable=True)
                 for binding in sink.binding_ids:
                     amqp.declare_queue(
@@ -115,17 +110,6 @@ class MfgIntegrationBrokerSink(models.Model):
                     channel.queue_bind(
                         binding.queue, sink.exchange, routing_key=binding.binding_key or ""
                     )
-            except pika.exceptions.AMQPError as error:
-                raise UserError(
-                    _(
-                        "The broker refused the topology of %(sink)s: %(error)r",
-                        sink=sink.name,
-                        error=error,
-                    )
-                ) from error
-            finally:
-                if connection.is_open:
-                    connection.close()
             sink.message_post(
                 body=_(
                     "Topology declared: exchange %(exchange)s (%(type)s), queues %(queues)s.",

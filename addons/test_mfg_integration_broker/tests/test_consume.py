@@ -4,6 +4,8 @@ consumer does with it follows from the outcome."""
 import json
 import uuid
 
+from odoo.exceptions import UserError
+
 from odoo.addons.mfg_integration_broker.amqp import ReceivedMessage
 
 from .common import BrokerCase
@@ -162,3 +164,15 @@ class TestConsume(BrokerCase):
         self.assertEqual(
             (outcome.action, outcome.response.body["greeting"]), ("ack", "Hello Envelope")
         )
+
+    def test_declare_queue_makes_a_quorum_queue_with_its_dead_letter_queue(self):
+        channel = self.amqp()
+        self.forget_queue(channel, self.queue.name, f"{self.queue.name}.dead")
+        self.queue.action_declare()
+        declared = channel.queue_declare(self.queue.name, passive=True)
+        self.assertEqual(declared.method.message_count, 0)
+        channel.queue_declare(f"{self.queue.name}.dead", passive=True)
+        self.assertIn("Queue declared", self.queue.message_ids[0].body)
+        self.connection.url = "amqp://127.0.0.1:1/%2F"
+        with self.assertRaisesRegex(UserError, "cannot connect to the broker"):
+            self.queue.action_declare()
