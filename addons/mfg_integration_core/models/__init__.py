@@ -13,3 +13,4 @@ from . import outbox_delivery
 from . import outbox_sink
 from . import incident
 from . import incident_sources
+from . import telemetry

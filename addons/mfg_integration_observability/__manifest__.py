@@ -1,0 +1,18 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "Integration Observability",
+    "summary": "Prometheus metrics, OpenTelemetry traces, the Integration Health "
+    "dashboard and early warnings for the integration suite",
+    "version": "18.0.1.0.0",
+    "category": "Manufacturing/Integration",
+    "author": "Manufacturing Integration Suite contributors",
+    "license": "LGPL-3",
+    "installable": True,
+    "depends": ["mfg_integration_core", "queue_job"],
+    "external_dependencies": {
+        "python": ["prometheus_client", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"]
+    },
+    "data": [
+        "security/ir.model.access.csv",
+    ],
+}
