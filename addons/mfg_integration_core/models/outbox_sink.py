@@ -95,6 +95,13 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
     cooldown_seconds = fields.Integer(
         default=60, help="How long an open circuit waits before one probe is sent."
     )
+    delivery_sla_seconds = fields.Integer(
+        string="Delivery SLA (s)",
+        default=300,
+        tracking=True,
+        help="How long an event may wait for this subscriber before operations "
+        "are warned (alerts, congestion forecasts).",
+    )
     consecutive_failures = fields.Integer(readonly=True)
     circuit_state = fields.Selection(
         [("closed", "Closed"), ("open", "Open"), ("half_open", "Half-open")],
