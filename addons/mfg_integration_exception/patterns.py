@@ -125,7 +125,8 @@ class TemplateMiner:
             change = "created"
         else:
             merged = [
-                old if old == new else WILDCARD for old, new in zip(cluster.tokens, tokens, strict=True)
+                old if old == new else WILDCARD
+                for old, new in zip(cluster.tokens, tokens, strict=True)
             ]
             change = "changed" if merged != cluster.tokens else None
             cluster.tokens = merged

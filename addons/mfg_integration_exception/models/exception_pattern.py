@@ -129,7 +129,7 @@ class MfgIntegrationExceptionPattern(models.Model):
     @api.depends("exception_ids.occurrence_count")
     def _compute_trend(self):
         now = fields.Datetime.now()
-        recent = self._occurrences_between(now - TREND_WINDOW, now)
+        recent = self._occurrences_between(now - TREND_WINDOW)
         previous = self._occurrences_between(now - 2 * TREND_WINDOW, now - TREND_WINDOW)
         for pattern in self:
             pattern.recent_occurrence_count = recent.get(pattern.id, 0)
@@ -138,17 +138,16 @@ class MfgIntegrationExceptionPattern(models.Model):
                 pattern.recent_occurrence_count, pattern.previous_occurrence_count
             )
 
-    def _occurrences_between(self, start, end):
-        """{pattern id: occurrences seen in [start, end)}."""
+    def _occurrences_between(self, start, end=None):
+        """{pattern id: occurrences seen in [start, end)}, or since start."""
         ids = [pid for pid in self.ids if pid]
         if not ids:
             return {}
+        domain = [("exception_id.pattern_id", "in", ids), ("seen_at", ">=", start)]
+        if end:
+            domain.append(("seen_at", "<", end))
         rows = self.env["mfg.integration.exception.occurrence"]._read_group(
-            [
-                ("exception_id.pattern_id", "in", ids),
-                ("seen_at", ">=", start),
-                ("seen_at", "<", end),
-            ],
+            domain,
             ["exception_id"],
             ["__count"],
         )
@@ -265,7 +264,11 @@ class MfgIntegrationExceptionPattern(models.Model):
     @api.model
     def _refresh_trends(self):
         active = self.sudo().search(
-            ["|", ("last_seen", ">=", fields.Datetime.now() - 2 * TREND_WINDOW), ("trend", "!=", "quiet")]
+            [
+                "|",
+                ("last_seen", ">=", fields.Datetime.now() - 2 * TREND_WINDOW),
+                ("trend", "!=", "quiet"),
+            ]
         )
         for fname in ("recent_occurrence_count", "previous_occurrence_count", "trend"):
             self.env.add_to_compute(self._fields[fname], active)
@@ -374,13 +377,21 @@ def _resolution_table(worked):
     )
     latest = {}
     for exception in worked:  # newest first
-        latest.setdefault(((exception.resolution_note or "").strip(), exception.root_cause or ""), exception)
+        latest.setdefault(
+            ((exception.resolution_note or "").strip(), exception.root_cause or ""), exception
+        )
     rows = Markup("").join(
         Markup(
             "<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td>"
             "<td><a href='/odoo/mfg.integration.exception/%s'>%s</a></td></tr>"
         )
-        % (note, causes.get(cause, ""), times, latest[(note, cause)].id, latest[(note, cause)].display_name)
+        % (
+            note,
+            causes.get(cause, ""),
+            times,
+            latest[(note, cause)].id,
+            latest[(note, cause)].display_name,
+        )
         for (note, cause), times in counts.most_common()
     )
     return Markup(
