@@ -300,7 +300,6 @@ class MfgIntegrationExceptionPattern(models.Model):
             "res_model": "mfg.integration.exception",
             "view_mode": "list,kanban,form,pivot",
             "domain": [("pattern_id", "=", self.id)],
-            "context": {"search_default_group_state": 1},
         }
 
     def action_open_worked(self):

@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 from .test_patterns import DELIVERY_STATUS, REQUIRED, UNMAPPED, WRONG_TYPE
 
@@ -212,3 +212,24 @@ class TestExceptionPatterns(TransactionCase):
         self._resolve(theirs, "Their fix")
         fresh = self._unmapped(UNMAPPED[2], "STK")
         self.assertFalse(fresh.suggestion)
+
+
+@tagged("post_install", "-at_install")
+class TestRecurringRootCauseTour(HttpCase):
+    def test_planner_finds_the_resolution_of_a_recurring_cause(self):
+        new_test_user(self.env, login="planner_pat_ui", password="planner-pat-1", groups=PLANNER)
+        System = self.env["mfg.integration.system"]
+        mes = System.create({"code": "MES-01", "name": "MES"})
+        wms = System.create({"code": "WMS-01", "name": "WMS"})
+        Incident = self.env["mfg.integration.incident"]
+        lbr = Incident._report("unmapped_code", UNMAPPED[0], key="uom|LBR", system=mes)
+        Incident._report("unmapped_code", UNMAPPED[1], key="uom|KGM", system=wms)
+        Incident._report("unmapped_code", UNMAPPED[2], key="uom|STK", system=mes)
+        lbr.write({"resolution_note": "Added the unit to the value map", "root_cause": "mapping"})
+        lbr.action_resolve()
+        kgm = self.env["mfg.integration.exception"].search([("name", "=", UNMAPPED[1])])
+        kgm.write({"resolution_note": "Added the unit to the value map", "root_cause": "mapping"})
+        kgm.action_resolve()
+        self.start_tour(
+            "/odoo", "mfg_integration_exception_recurring_root_cause", login="planner_pat_ui"
+        )
