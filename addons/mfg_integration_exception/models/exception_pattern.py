@@ -112,14 +112,39 @@ class MfgIntegrationExceptionPattern(models.Model):
         "exception_ids.last_seen",
     )
     def _compute_statistics(self):
+        # aggregated in SQL: a pattern may hold thousands of exceptions
+        Exception_ = self.env["mfg.integration.exception"]
+        ids = [pid for pid in self.ids if pid]
+        domain = [("pattern_id", "in", ids)]
+        totals = {
+            pattern.id: rest
+            for pattern, *rest in Exception_._read_group(
+                domain,
+                ["pattern_id"],
+                [
+                    "__count",
+                    "fingerprint:count_distinct",
+                    "occurrence_count:sum",
+                    "first_seen:min",
+                    "last_seen:max",
+                ],
+            )
+        }
+        open_counts = dict(
+            Exception_._read_group(
+                domain + [("state", "in", OPEN_STATES)], ["pattern_id"], ["__count"]
+            )
+        )
         for pattern in self:
-            exceptions = pattern.exception_ids
-            pattern.exception_count = len(exceptions)
-            pattern.fingerprint_count = len(set(exceptions.mapped("fingerprint")))
-            pattern.occurrence_count = sum(exceptions.mapped("occurrence_count"))
-            pattern.open_count = len(exceptions.filtered(lambda e: e.state in OPEN_STATES))
-            pattern.first_seen = min(exceptions.mapped("first_seen"), default=False)
-            pattern.last_seen = max(exceptions.mapped("last_seen"), default=False)
+            count, fingerprints, occurrences, first_seen, last_seen = totals.get(
+                pattern.id, (0, 0, 0, False, False)
+            )
+            pattern.exception_count = count
+            pattern.fingerprint_count = fingerprints
+            pattern.occurrence_count = occurrences
+            pattern.open_count = open_counts.get(pattern, 0)
+            pattern.first_seen = first_seen
+            pattern.last_seen = last_seen
 
     @api.depends("exception_ids.system_id")
     def _compute_system_ids(self):
@@ -169,13 +194,15 @@ class MfgIntegrationExceptionPattern(models.Model):
         resolved any more)."""
         self.ensure_one()
         exceptions = self.exception_ids
+        latest_opened = {}
+        for exception in exceptions:
+            latest = latest_opened.get(exception.fingerprint)
+            if not latest or exception.first_seen > latest:
+                latest_opened[exception.fingerprint] = exception.first_seen
         worked = exceptions.filtered(
             lambda e: e.state == "resolved"
             and e.resolved_at
-            and not any(
-                later.fingerprint == e.fingerprint and later.first_seen > e.resolved_at
-                for later in exceptions
-            )
+            and latest_opened[e.fingerprint] <= e.resolved_at
         )
         return worked.sorted("resolved_at", reverse=True)
 
