@@ -17,7 +17,7 @@ from .. import tracing
 from ..controllers.runjob import TracedRunJobController
 from .common import CALLER_SPAN_ID, CALLER_TRACE_ID, CALLER_TRACEPARENT, TracingMixin
 
-TYPE = "test.observability.traced.v1"
+TYPE = "test.observability.unit.v1"
 OTEL_FREE = {key: value for key, value in os.environ.items() if not key.startswith("OTEL_")}
 
 
