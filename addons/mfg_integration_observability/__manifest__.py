@@ -14,5 +14,6 @@
     },
     "data": [
         "security/ir.model.access.csv",
+        "views/queue_job_views.xml",
     ],
 }

@@ -1,1 +1,2 @@
-
+from . import queue_job
+from . import telemetry_tracing
