@@ -105,6 +105,7 @@ class Invocation:
         idempotency key (REST: the same request gets the same answer); a
         broker message that was refused has changed nothing and is tried
         again under its own id once its cause is fixed
+    :param transport: how metrics name the transport (``rest``, ``amqp``)
     """
 
     command: Command | None
@@ -126,3 +127,5 @@ class Invocation:
     span_kind: str = "server"
     span_name: str = ""
     span_attributes: dict = field(default_factory=dict)
+    # how metrics name the way it came: rest, amqp
+    transport: str = "rest"

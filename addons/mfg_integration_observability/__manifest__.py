@@ -10,10 +10,17 @@
     "installable": True,
     "depends": ["mfg_integration_core", "queue_job"],
     "external_dependencies": {
-        "python": ["prometheus_client", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"]
+        "python": [
+            "prometheus_client",
+            "opentelemetry-sdk",
+            "opentelemetry-exporter-otlp-proto-http",
+        ]
     },
     "data": [
         "security/ir.model.access.csv",
         "views/queue_job_views.xml",
+        "views/res_config_settings_views.xml",
     ],
+    # chooses the metrics directory before the workers fork (server-wide load)
+    "post_load": "post_load",
 }

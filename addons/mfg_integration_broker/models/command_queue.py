@@ -182,6 +182,7 @@ class MfgIntegrationBrokerQueue(models.Model):
                 "messaging.message.conversation_id": message.correlation_id or None,
                 "messaging.message.body.size": len(message.body or b""),
             },
+            transport="amqp",
         )
         limit = self.env["mfg.integration.settings"]._get("api_max_payload_bytes", 5 * 1024 * 1024)
         if len(message.body) > limit:

@@ -2,3 +2,4 @@ from . import exception
 from . import exception_pattern
 from . import incident
 from . import retention
+from . import telemetry
