@@ -14,5 +14,16 @@
     },
     "data": [
         "security/ir.model.access.csv",
+        "security/security.xml",
+        "data/cron_data.xml",
+        "views/health_views.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "mfg_integration_observability/static/src/health/*",
+        ],
+        "web.assets_tests": [
+            "mfg_integration_observability/static/src/tours/*.js",
+        ],
+    },
 }

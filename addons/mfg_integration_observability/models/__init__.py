@@ -1,1 +1,4 @@
-
+from . import hourly_stat
+from . import anomaly
+from . import congestion
+from . import health_dashboard
