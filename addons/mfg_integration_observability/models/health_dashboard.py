@@ -144,6 +144,8 @@ class MfgIntegrationHealth(models.AbstractModel):
         }
         result = []
         for Sink in self.env["mfg.integration.outbox.sink"]._sink_models():
+            if not (Sink.has_access("read") and self.env[Sink._delivery_model].has_access("read")):
+                continue  # a sink kind this user may not see
             domain = [("state", "in", ["active", "paused"])]
             if system_id:
                 domain.append(("system_id", "=", system_id))
@@ -230,6 +232,8 @@ class MfgIntegrationHealth(models.AbstractModel):
     def _exception_figures(self, system_id=None):
         """Open exceptions by category, when the exception app is installed (None otherwise)."""
         if "mfg.integration.exception" not in self.env:
+            return None
+        if not self.env["mfg.integration.exception"].has_access("read"):
             return None
         Exception_ = self.env["mfg.integration.exception"]
         domain = [("state", "in", OPEN_EXCEPTION_STATES)]

@@ -1,1 +1,4 @@
-
+from . import test_rollup
+from . import test_dashboard
+from . import test_warnings
+from . import test_ui

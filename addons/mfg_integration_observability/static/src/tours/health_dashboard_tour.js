@@ -3,11 +3,21 @@ import { registry } from "@web/core/registry";
 // An integration manager opens the Integration app on its health and follows
 // a system's message count to the messages it counts.
 registry.category("web_tour.tours").add("mfg_integration_health_dashboard", {
-    url: "/odoo/action-mfg_integration_observability.mfg_integration_health_action",
+    url: "/odoo",
     steps: () => [
         {
-            content: "The dashboard lists the tour's system",
-            trigger: ".o_mfg_health_system_row[data-system*='HLT-TOUR']",
+            content: "Open the apps menu",
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
+            content: "Open the Integration app",
+            trigger: ".o_app[data-menu-xmlid='mfg_integration_core.menu_mfg_integration_root']",
+            run: "click",
+        },
+        {
+            content: "The app opens on its health: the last 24 hours",
+            trigger: ".o_mfg_health_dashboard .o_mfg_health_period_24h.btn-primary",
         },
         {
             content: "Show the last 7 days",
@@ -15,8 +25,8 @@ registry.category("web_tour.tours").add("mfg_integration_health_dashboard", {
             run: "click",
         },
         {
-            content: "Open the errors the system's row counts",
-            trigger: ".o_mfg_health_period_7d.btn-primary",
+            content: "The tour's system had 3 errors two days ago",
+            trigger: ".o_mfg_health_system_row[data-system*='HLT-TOUR'] .o_mfg_health_errors:contains('3')",
         },
         {
             content: "Click the error count",
