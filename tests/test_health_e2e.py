@@ -47,7 +47,9 @@ def test_a_failing_receiver_warns_before_any_delivery_is_dead(odoo_server, faili
     )
     call("mfg.integration.webhook.endpoint", "action_generate_secret", [endpoint])
     product = call("product.product", "create", {"name": "Health Valve", "is_storable": True})
-    template = call("product.product", "read", [product], ["product_tmpl_id"])[0]["product_tmpl_id"][0]
+    template = call("product.product", "read", [product], ["product_tmpl_id"])[0][
+        "product_tmpl_id"
+    ][0]
     call("mrp.bom", "create", {"product_tmpl_id": template, "product_qty": 1})
     productions = [
         call("mrp.production", "create", {"product_id": product, "product_qty": 1})

@@ -137,7 +137,7 @@ class MfgIntegrationAnomaly(models.Model):
             f"""SELECT {key_sql}, hour, sum(message_count), sum(error_count)
                  FROM mfg_integration_hourly_stat
                 WHERE hour = ANY(%s)
-             GROUP BY {key_sql}, hour""",  # noqa: S608 - constant SQL
+             GROUP BY {key_sql}, hour""",
             (hours,),
         )
         series = {}
@@ -145,7 +145,7 @@ class MfgIntegrationAnomaly(models.Model):
             series.setdefault(tuple(key), {})[at] = (messages, errors)
         cr.execute(
             f"""SELECT {key_sql}, min(hour) FROM mfg_integration_hourly_stat
-                WHERE hour <= %s GROUP BY {key_sql}""",  # noqa: S608 - constant SQL
+                WHERE hour <= %s GROUP BY {key_sql}""",
             (hour,),
         )
         first_seen = {tuple(key): at for *key, at in cr.fetchall()}
@@ -163,7 +163,9 @@ class MfgIntegrationAnomaly(models.Model):
         threshold = settings["threshold"]
         messages, errors = current
         volumes = [point[0] for point in past]
-        median, mad, score = robust_score(messages, volumes, floor=max(1.0, 0.1 * statistics.median(volumes)))
+        median, mad, score = robust_score(
+            messages, volumes, floor=max(1.0, 0.1 * statistics.median(volumes))
+        )
         if abs(score) >= threshold and abs(messages - median) >= settings["min_volume_delta"]:
             findings["volume"] = {
                 "observed": messages,
@@ -297,9 +299,9 @@ class MfgIntegrationAnomaly(models.Model):
     @api.model
     def _subject_name(self, scope, system_id, subscriber_model, subscriber_id):
         if scope == "subscriber" and subscriber_model in self.env:
-            return self.env[subscriber_model].sudo().browse(subscriber_id).exists().display_name or _(
-                "Subscriber %s", subscriber_id
-            )
+            return self.env[subscriber_model].sudo().browse(
+                subscriber_id
+            ).exists().display_name or _("Subscriber %s", subscriber_id)
         system = self.env["mfg.integration.system"].sudo().browse(system_id).exists()
         return system.code if system else _("Unidentified callers")
 

@@ -72,7 +72,9 @@ class MfgIntegrationCongestion(models.Model):
     forecast_label = fields.Char(string="Forecast")
     sla_seconds = fields.Integer(string="SLA (s)")
     breach = fields.Boolean(
-        string="Will Miss SLA", index=True, help="The oldest waiting item is forecast to wait past the SLA."
+        string="Will Miss SLA",
+        index=True,
+        help="The oldest waiting item is forecast to wait past the SLA.",
     )
     reason = fields.Text(help="Why: the backlog, the rates and the SLA.")
     checked_at = fields.Datetime()
@@ -147,7 +149,12 @@ class MfgIntegrationCongestion(models.Model):
 
     def _target(self):
         self.ensure_one()
-        return (self.kind, self.subscriber_model or False, self.subscriber_id or 0, self.channel or False)
+        return (
+            self.kind,
+            self.subscriber_model or False,
+            self.subscriber_id or 0,
+            self.channel or False,
+        )
 
     @api.model
     def _subscriber_rows(self, now, window):
@@ -174,12 +181,20 @@ class MfgIntegrationCongestion(models.Model):
                         OR delivery.write_date >= %(since)s)
                  WHERE sink.state IN ('active', 'paused')
               GROUP BY sink.id
-                """,  # noqa: S608 - table names come from the registry
+                """,
                 {"since": since},
             )
-            for sink_id, name, system_id, company_id, sla, backlog, oldest, arrived, served in (
-                self.env.cr.fetchall()
-            ):
+            for (
+                sink_id,
+                name,
+                system_id,
+                company_id,
+                sla,
+                backlog,
+                oldest,
+                arrived,
+                served,
+            ) in self.env.cr.fetchall():
                 rows.append(
                     {
                         "target": ("subscriber", Sink._name, sink_id, False),
@@ -247,9 +262,7 @@ class MfgIntegrationCongestion(models.Model):
         else:
             label = _("growing") if trend == "growing" else _("not draining")
             expected_wait = math.inf
-        breach = bool(
-            sla and backlog and expected_wait > sla and oldest_age >= min_age_share * sla
-        )
+        breach = bool(sla and backlog and expected_wait > sla and oldest_age >= min_age_share * sla)
         reason = _(
             "%(backlog)s waiting, the oldest for %(age)s s. In the last %(window)s minutes "
             "%(arrived)s arrived (%(arrival).1f/min) and %(served)s left (%(service).1f/min): "
@@ -267,9 +280,7 @@ class MfgIntegrationCongestion(models.Model):
             reason += " " + _(
                 "SLA %(sla)s s: %(verdict)s",
                 sla=sla,
-                verdict=_("the oldest is forecast to wait past it.")
-                if breach
-                else _("within it."),
+                verdict=_("the oldest is forecast to wait past it.") if breach else _("within it."),
             )
         return {
             "name": row["name"],
@@ -303,8 +314,10 @@ class MfgIntegrationCongestion(models.Model):
 
     def _report(self):
         for record in self:
-            what = _("Subscriber %s", record.name) if record.kind == "subscriber" else _(
-                "Job channel %s", record.channel
+            what = (
+                _("Subscriber %s", record.name)
+                if record.kind == "subscriber"
+                else _("Job channel %s", record.channel)
             )
             self.env["mfg.integration.incident"]._report(
                 "congestion",
@@ -334,7 +347,10 @@ class MfgIntegrationCongestion(models.Model):
                 "res_model": "queue.job",
                 "view_mode": "list,form",
                 "views": [(False, "list"), (False, "form")],
-                "domain": [("channel", "=", self.channel), ("state", "in", list(WAITING_JOB_STATES))],
+                "domain": [
+                    ("channel", "=", self.channel),
+                    ("state", "in", list(WAITING_JOB_STATES)),
+                ],
             }
         Sink = self.env[self.subscriber_model]
         Delivery = self.env[Sink._delivery_model]
@@ -360,11 +376,21 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
         help="From the arrival and service rates of the last minutes (updated every minute).",
     )
     congestion_reason = fields.Text(compute="_compute_congestion_forecast", string="Forecast Basis")
-    congestion_breach = fields.Boolean(compute="_compute_congestion_forecast", string="Will Miss SLA")
+    congestion_breach = fields.Boolean(
+        compute="_compute_congestion_forecast", string="Will Miss SLA"
+    )
 
     def _compute_congestion_forecast(self):
-        forecasts = self.env["mfg.integration.congestion"].sudo().search(
-            [("kind", "=", "subscriber"), ("subscriber_model", "=", self._name), ("subscriber_id", "in", self.ids)]
+        forecasts = (
+            self.env["mfg.integration.congestion"]
+            .sudo()
+            .search(
+                [
+                    ("kind", "=", "subscriber"),
+                    ("subscriber_model", "=", self._name),
+                    ("subscriber_id", "in", self.ids),
+                ]
+            )
         )
         by_sink = {record.subscriber_id: record for record in forecasts}
         for sink in self:
@@ -384,7 +410,8 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
 
                 block = etree.fromstring(
                     """<div class="o_mfg_congestion_forecast">
-                        <div class="alert alert-danger" role="alert" invisible="not congestion_breach">
+                        <div class="alert alert-danger" role="alert"
+                             invisible="not congestion_breach">
                             <strong>Backlog will miss its SLA: </strong>
                             <field name="congestion_forecast" class="d-inline" readonly="1"/>
                             <div><field name="congestion_reason" readonly="1"/></div>

@@ -27,7 +27,11 @@ class MfgIntegrationHealth(models.AbstractModel):
         "30d"), for every connected system or for the one given."""
         if period not in PERIODS:
             raise UserError(
-                _("Unknown period %(period)s: use one of %(periods)s.", period=period, periods=", ".join(PERIODS))
+                _(
+                    "Unknown period %(period)s: use one of %(periods)s.",
+                    period=period,
+                    periods=", ".join(PERIODS),
+                )
             )
         if system_id:
             system = self.env["mfg.integration.system"].browse(int(system_id)).exists()
@@ -40,7 +44,9 @@ class MfgIntegrationHealth(models.AbstractModel):
         since = until - timedelta(hours=hours)
         rows = self._stat_rows(since, until, system_id and int(system_id))
         systems = self._system_figures(rows, since, until, hours)
-        subscribers = self._subscriber_figures(rows, since, until, hours, system_id and int(system_id))
+        subscribers = self._subscriber_figures(
+            rows, since, until, hours, system_id and int(system_id)
+        )
         return {
             "period": period,
             "since": fields.Datetime.to_string(since),
@@ -140,7 +146,9 @@ class MfgIntegrationHealth(models.AbstractModel):
                 by_subscriber.setdefault(key, []).append(row)
         forecasts = {
             (record.subscriber_model, record.subscriber_id): record
-            for record in self.env["mfg.integration.congestion"].search([("kind", "=", "subscriber")])
+            for record in self.env["mfg.integration.congestion"].search(
+                [("kind", "=", "subscriber")]
+            )
         }
         result = []
         for Sink in self.env["mfg.integration.outbox.sink"]._sink_models():
@@ -226,7 +234,10 @@ class MfgIntegrationHealth(models.AbstractModel):
                     },
                 )
                 result.append(figures)
-        return sorted(result, key=lambda figures: (not figures["breach"], -figures["backlog"], figures["name"]))
+        return sorted(
+            result,
+            key=lambda figures: (not figures["breach"], -figures["backlog"], figures["name"]),
+        )
 
     @api.model
     def _exception_figures(self, system_id=None):
@@ -262,7 +273,9 @@ class MfgIntegrationHealth(models.AbstractModel):
         """Open anomalies and forecasts that will miss their SLA, each with why."""
         domain = [("system_id", "=", system_id)] if system_id else []
         warnings = []
-        for anomaly in self.env["mfg.integration.anomaly"].search(domain + [("state", "=", "open")]):
+        for anomaly in self.env["mfg.integration.anomaly"].search(
+            domain + [("state", "=", "open")]
+        ):
             warnings.append(
                 {
                     "key": f"anomaly-{anomaly.id}",
@@ -325,7 +338,9 @@ class MfgIntegrationHealth(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _log_action(self, name, domain, order=None):
-        return self._records_action(self.env["mfg.integration.message.log"], name, domain, order=order)
+        return self._records_action(
+            self.env["mfg.integration.message.log"], name, domain, order=order
+        )
 
     @api.model
     def _records_action(self, model, name, domain, order=None, form_id=None):

@@ -51,7 +51,7 @@ def _bucket_sql(column):
         parts.append(f"count(*) FILTER (WHERE {low}{column} <= {bound})")
         lower = bound
     parts.append(f"count(*) FILTER (WHERE {column} > {lower})")
-    return SQL(f"jsonb_build_array({', '.join(parts)})")  # noqa: S608 - constants only
+    return SQL(f"jsonb_build_array({', '.join(parts)})")
 
 
 class MfgIntegrationHourlyStat(models.Model):
@@ -71,7 +71,9 @@ class MfgIntegrationHourlyStat(models.Model):
     )
     system_id = fields.Many2one("mfg.integration.system", index=True, ondelete="cascade")
     direction = fields.Selection([("inbound", "Inbound"), ("outbound", "Outbound")])
-    subscriber_model = fields.Char(index=True, help="The sink kind (webhook endpoint, broker sink...).")
+    subscriber_model = fields.Char(
+        index=True, help="The sink kind (webhook endpoint, broker sink...)."
+    )
     subscriber_id = fields.Many2oneReference(model_field="subscriber_model", index=True)
     company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
     message_count = fields.Integer(string="Messages")
@@ -227,9 +229,7 @@ class MfgIntegrationHourlyStat(models.Model):
             "WHERE scope = 'subscriber' AND subscriber_model = %s AND hour = ANY(%s)",
             (Sink._name, hours),
         )
-        latency = (
-            "extract(epoch FROM delivery.delivered_at - delivery.create_date) * 1000"
-        )
+        latency = "extract(epoch FROM delivery.delivered_at - delivery.create_date) * 1000"
         cr.execute(
             SQL(
                 """

@@ -26,9 +26,13 @@ class HealthCase(TransactionCase):
 
     def require_test_sink(self):
         if TEST_SINK not in self.env:
-            self.skipTest("the outbox's test sink kind (test_mfg_integration_outbox) is not installed")
+            self.skipTest(
+                "the outbox's test sink kind (test_mfg_integration_outbox) is not installed"
+            )
 
-    def log(self, at, status="success", latency_ms=10.0, attempt=1, system=None, direction="inbound"):
+    def log(
+        self, at, status="success", latency_ms=10.0, attempt=1, system=None, direction="inbound"
+    ):
         """A message log row created at `at` (as a late row would be: its id is new)."""
         row = self.Log.create(
             {
@@ -58,7 +62,9 @@ class HealthCase(TransactionCase):
             }
         )
 
-    def deliveries(self, sink, count, created, state="pending", attempts=0, written=None, latency_s=None):
+    def deliveries(
+        self, sink, count, created, state="pending", attempts=0, written=None, latency_s=None
+    ):
         """`count` deliveries to `sink` created at `created`, in `state` since `written`."""
         partner = self.env["res.partner"].create({"name": "Thing"})
         with trap_jobs():
@@ -66,14 +72,16 @@ class HealthCase(TransactionCase):
                 self.env["mfg.integration.event"]._emit(TEST_EVENT_TYPE, partner, {"step": 1})
         Delivery = self.env[sink._delivery_model]
         Delivery.flush_model()
-        new = Delivery.search([("sink_id", "=", sink.id), ("state", "=", "pending"), ("attempts", "=", 0)])
+        new = Delivery.search(
+            [("sink_id", "=", sink.id), ("state", "=", "pending"), ("attempts", "=", 0)]
+        )
         new = new.sorted("id")[-count:]
         delivered_at = created + timedelta(seconds=latency_s) if latency_s is not None else None
         self.env.cr.execute(
             f"""UPDATE "{Delivery._table}"
                    SET create_date = %s, write_date = %s, state = %s, attempts = %s,
                        delivered_at = %s
-                 WHERE id = ANY(%s)""",  # noqa: S608 - the test sink's table
+                 WHERE id = ANY(%s)""",
             (created, written or created, state, attempts, delivered_at, new.ids),
         )
         new.invalidate_recordset()

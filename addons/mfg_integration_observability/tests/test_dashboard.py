@@ -37,7 +37,12 @@ class TestDashboardData(HealthCase):
 
         subscriber = next(row for row in data["subscribers"] if row["id"] == sink.id)
         self.assertEqual(
-            (subscriber["messages"], subscriber["dead"], subscriber["backlog"], subscriber["sla_s"]),
+            (
+                subscriber["messages"],
+                subscriber["dead"],
+                subscriber["backlog"],
+                subscriber["sla_s"],
+            ),
             (6, 1, 3, 600),
         )
         self.assertGreaterEqual(subscriber["oldest_age_s"], 240)
@@ -61,7 +66,8 @@ class TestDashboardData(HealthCase):
         month = self.env["mfg.integration.health"].get_health_data("30d")
         self.assertEqual(len(month["chart"]["points"]), 30, "one point a day")
         self.assertEqual(
-            {row["name"] for row in month["systems"]} >= {self.system.display_name, other.display_name},
+            {row["name"] for row in month["systems"]}
+            >= {self.system.display_name, other.display_name},
             True,
         )
 

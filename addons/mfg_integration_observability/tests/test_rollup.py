@@ -59,11 +59,21 @@ class TestRollUp(HealthCase):
         waiting = self.deliveries(sink, 2, created, state="retrying", attempts=2)
         self.Stat._roll_up()
         row = self.Stat.search(
-            [("scope", "=", "subscriber"), ("subscriber_model", "=", sink._name),
-             ("subscriber_id", "=", sink.id), ("hour", "=", hour)]
+            [
+                ("scope", "=", "subscriber"),
+                ("subscriber_model", "=", sink._name),
+                ("subscriber_id", "=", sink.id),
+                ("hour", "=", hour),
+            ]
         )
         self.assertEqual(
-            (row.message_count, row.delivered_count, row.error_count, row.retry_count, row.dead_count),
+            (
+                row.message_count,
+                row.delivered_count,
+                row.error_count,
+                row.retry_count,
+                row.dead_count,
+            ),
             (6, 4, 3, 4, 0),
         )
         self.assertEqual(row.system_id, self.system)
@@ -74,7 +84,11 @@ class TestRollUp(HealthCase):
         self.Stat._roll_up()
         row.invalidate_recordset()
         row = self.Stat.search(
-            [("scope", "=", "subscriber"), ("subscriber_id", "=", sink.id), ("hour", "=", hour),
-             ("subscriber_model", "=", sink._name)]
+            [
+                ("scope", "=", "subscriber"),
+                ("subscriber_id", "=", sink.id),
+                ("hour", "=", hour),
+                ("subscriber_model", "=", sink._name),
+            ]
         )
         self.assertEqual((row.message_count, row.dead_count, row.retry_count), (6, 2, 16))

@@ -157,14 +157,30 @@ class TestCongestion(HealthCase):
         sink = self.make_sink(delivery_sla_seconds=300)
         window_start = self.now - timedelta(minutes=4)
         # 50 left during the window and 15 came in: 10 waiting drain at 7 a minute
-        self.deliveries(sink, 45, window_start - timedelta(minutes=2), state="delivered",
-                        attempts=1, written=self.now - timedelta(minutes=1), latency_s=60)
-        self.deliveries(sink, 5, window_start, state="delivered", attempts=1,
-                        written=self.now - timedelta(seconds=30), latency_s=5)
+        self.deliveries(
+            sink,
+            45,
+            window_start - timedelta(minutes=2),
+            state="delivered",
+            attempts=1,
+            written=self.now - timedelta(minutes=1),
+            latency_s=60,
+        )
+        self.deliveries(
+            sink,
+            5,
+            window_start,
+            state="delivered",
+            attempts=1,
+            written=self.now - timedelta(seconds=30),
+            latency_s=5,
+        )
         self.deliveries(sink, 10, self.now - timedelta(minutes=2), state="pending")
         self.env["mfg.integration.congestion"]._forecast_all(now=self.now)
         forecast = self.forecast_of(sink)
-        self.assertEqual((forecast.trend, forecast.backlog, forecast.breach), ("draining", 10, False))
+        self.assertEqual(
+            (forecast.trend, forecast.backlog, forecast.breach), ("draining", 10, False)
+        )
         self.assertAlmostEqual(forecast.drain_minutes, 10 / (50 / 5 - 15 / 5), places=1)
         self.assertEqual(forecast.forecast_label, "drains in about 2 minutes")
         self.assertIn("within it", forecast.reason)
@@ -180,7 +196,8 @@ class TestCongestion(HealthCase):
         self.env["mfg.integration.congestion"]._forecast_all(now=self.now)
         self.env["queue.job"].flush_model()
         self.env.cr.execute(
-            "SELECT count(*) FROM queue_job WHERE state IN ('pending', 'enqueued', 'wait_dependencies')"
+            "SELECT count(*) FROM queue_job "
+            "WHERE state IN ('pending', 'enqueued', 'wait_dependencies')"
         )
         waiting = self.env.cr.fetchone()[0]
         channels = self.env["mfg.integration.congestion"].search([("kind", "=", "channel")])
