@@ -20,8 +20,6 @@ from odoo.addons.mfg_integration_core.models.retention import RetentionRule
 # upper bounds (ms) of the latency buckets kept per hour, so that a p95 over
 # any period can be read from the aggregates (the last bucket is open)
 LATENCY_BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000)
-LOG_WATERMARK = "mfg_integration_observability.rollup_log_id"
-DELIVERY_WATERMARK = "mfg_integration_observability.rollup_delivery_since"
 # a transaction that began before a run and commits after it wrote rows dated
 # before that run: deliveries changed this long before the watermark are looked at again
 DELIVERY_OVERLAP = timedelta(minutes=15)
@@ -120,14 +118,20 @@ class MfgIntegrationHourlyStat(models.Model):
         """Recompute every hour touched since the watermarks; return the hours
         recomputed, {scope: [hour]}."""
         now = now or fields.Datetime.now()
-        params = self.env["ir.config_parameter"].sudo()
+        watermark = self.env["mfg.integration.rollup.watermark"].sudo()._get()
         self.env.flush_all()
+        # one roll-up at a time: a second one waits and then finds little to do
+        self.env.cr.execute(
+            "SELECT id FROM mfg_integration_rollup_watermark WHERE id = %s FOR UPDATE",
+            (watermark.id,),
+        )
+        watermark.invalidate_recordset()
         cr = self.env.cr
         current = now.replace(minute=0, second=0, microsecond=0)
 
         # message log: rows with ids above the watermark, plus this hour and the
         # last (rows of transactions still open at the previous run)
-        last_id = int(params.get_param(LOG_WATERMARK, 0))
+        last_id = watermark.log_id
         cr.execute("SELECT max(id) FROM mfg_integration_message_log")
         max_id = cr.fetchone()[0] or 0
         cr.execute(
@@ -138,17 +142,15 @@ class MfgIntegrationHourlyStat(models.Model):
         log_hours = {row[0] for row in cr.fetchall()} | {current, current - timedelta(hours=1)}
         log_hours = self._keep_recomputable(log_hours, "log_retention_days", 30)
         self._roll_up_log(sorted(log_hours))
-        params.set_param(LOG_WATERMARK, str(max_id))
 
         # deliveries: their state changes after they are created (retries, dead
         # letters), so an hour is touched by any delivery written since the last run
-        since_text = params.get_param(DELIVERY_WATERMARK)
-        since = fields.Datetime.to_datetime(since_text) if since_text else None
+        since = watermark.delivery_since
         delivery_hours = {}
         for Sink in self.env["mfg.integration.outbox.sink"]._sink_models():
             Delivery = self.env[Sink._delivery_model]
             table = SQL.identifier(Delivery._table)
-            if since is None:
+            if not since:
                 cr.execute(SQL("SELECT DISTINCT date_trunc('hour', create_date) FROM %s", table))
             else:
                 cr.execute(
@@ -163,7 +165,7 @@ class MfgIntegrationHourlyStat(models.Model):
             hours = sorted(self._keep_recomputable(hours, "delivery_retention_days", 30))
             self._roll_up_deliveries(Sink, hours)
             delivery_hours[Sink._name] = hours
-        params.set_param(DELIVERY_WATERMARK, fields.Datetime.to_string(now))
+        watermark.write({"log_id": max_id, "delivery_since": now})
         self.env.invalidate_all()
         return {"system": sorted(log_hours), "subscriber": delivery_hours}
 
@@ -289,6 +291,21 @@ class MfgIntegrationHourlyStat(models.Model):
             for index, count in enumerate(buckets or ()):
                 total[index] += count or 0
         return total
+
+
+class MfgIntegrationRollupWatermark(models.Model):
+    """How far the roll-up has read: one row. Not a system parameter, whose
+    every write would clear the caches of every worker."""
+
+    _name = "mfg.integration.rollup.watermark"
+    _description = "Integration Health Roll-up Watermark"
+
+    log_id = fields.Integer(help="The last message log id rolled up.")
+    delivery_since = fields.Datetime(help="When the deliveries were last rolled up.")
+
+    @api.model
+    def _get(self):
+        return self.search([], limit=1) or self.create({})
 
 
 class MfgIntegrationRetention(models.AbstractModel):

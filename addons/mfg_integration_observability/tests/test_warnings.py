@@ -114,6 +114,34 @@ class TestAnomalies(HealthCase):
         self.assertEqual((anomaly.metric, anomaly.observed), ("volume", 0))
         self.assertIn("fewer", anomaly.name)
 
+    def test_a_subscriber_is_judged_against_its_own_baseline(self):
+        sink = self.make_sink()
+        rows = [(JUDGED, 30, 25)] + [
+            (JUDGED - timedelta(days=day), 30 + day % 3, day % 2) for day in range(1, 15)
+        ]
+        self.Stat.create(
+            [
+                {
+                    "hour": hour,
+                    "scope": "subscriber",
+                    "subscriber_model": sink._name,
+                    "subscriber_id": sink.id,
+                    "system_id": self.system.id,
+                    "company_id": sink.company_id.id,
+                    "message_count": messages,
+                    "error_count": errors,
+                }
+                for hour, messages, errors in rows
+            ]
+        )
+        self.env["mfg.integration.anomaly"]._detect(now=NOW)
+        anomaly = self.env["mfg.integration.anomaly"].search(
+            [("subscriber_model", "=", sink._name), ("subscriber_id", "=", sink.id)]
+        )
+        self.assertEqual((anomaly.scope, anomaly.metric), ("subscriber", "error_rate"))
+        self.assertIn("Health receiver", anomaly.name)
+        self.assertIn("25 of 30 messages failed", anomaly.reason)
+
 
 class TestCongestion(HealthCase):
     def forecast_of(self, sink):
