@@ -8,7 +8,7 @@ action that opens the records it counts.
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from .hourly_stat import p95_from_buckets
 
@@ -25,6 +25,9 @@ class MfgIntegrationHealth(models.AbstractModel):
     def get_health_data(self, period="24h", system_id=None):
         """Every figure of the dashboard for the last `period` ("24h", "7d",
         "30d"), for every connected system or for the one given."""
+        # the aggregates are read in SQL: the group is checked here
+        if not self.env.user.has_group("mfg_integration_core.group_integration_user"):
+            raise AccessError(_("Integration Health is for integration users."))
         if period not in PERIODS:
             raise UserError(
                 _(
@@ -47,6 +50,7 @@ class MfgIntegrationHealth(models.AbstractModel):
         subscribers = self._subscriber_figures(
             rows, since, until, hours, system_id and int(system_id)
         )
+        self._add_outbound_parts(systems, subscribers, since, until, hours)
         return {
             "period": period,
             "since": fields.Datetime.to_string(since),
@@ -56,6 +60,7 @@ class MfgIntegrationHealth(models.AbstractModel):
             "subscribers": subscribers,
             "exceptions": self._exception_figures(system_id and int(system_id)),
             "warnings": self._warnings(system_id and int(system_id)),
+            "channels": self._channel_figures(),
             "chart": self._chart(rows, since, until, granularity),
             "system_choices": [
                 {"id": record.id, "name": record.display_name}
@@ -187,6 +192,7 @@ class MfgIntegrationHealth(models.AbstractModel):
                     name=sink.display_name,
                     kind=Sink._description,
                     system=sink.system_id.display_name or "",
+                    system_id=sink.system_id.id,
                     backlog=backlog,
                     oldest_age_s=int((now - oldest).total_seconds()) if oldest else 0,
                     sla_s=sink.delivery_sla_seconds,
@@ -238,6 +244,77 @@ class MfgIntegrationHealth(models.AbstractModel):
             result,
             key=lambda figures: (not figures["breach"], -figures["backlog"], figures["name"]),
         )
+
+    @api.model
+    def _add_outbound_parts(self, systems, subscribers, since, until, hours):
+        """Give each system its subscribers' dead letters and backlog, one part
+        per sink kind (each part opens its own deliveries); a system whose
+        subscribers have work but that logged nothing gets a row too."""
+        by_system = {row["id"]: row for row in systems}
+        parts = {}
+        for row in subscribers:
+            if not row["system_id"] or not (row["dead"] or row["backlog"]):
+                continue
+            part = parts.setdefault(
+                (row["system_id"], row["model"]),
+                {"model": row["model"], "kind": row["kind"], "dead": 0, "backlog": 0},
+            )
+            part["dead"] += row["dead"]
+            part["backlog"] += row["backlog"]
+            part["oldest_age_s"] = max(part.get("oldest_age_s", 0), row["oldest_age_s"])
+        empty = self._totals([], hours)
+        for (system_id, model), part in sorted(parts.items(), key=lambda item: item[0][1]):
+            system = by_system.get(system_id)
+            if system is None:
+                record = self.env["mfg.integration.system"].browse(system_id)
+                system = by_system[system_id] = dict(
+                    empty, id=system_id, name=record.display_name, actions={}
+                )
+                systems.append(system)
+            Delivery = self.env[self.env[model]._delivery_model]
+            mine = [(f"{Delivery._sink_field}.system_id", "=", system_id)]
+            period = [
+                ("create_date", ">=", fields.Datetime.to_string(since)),
+                ("create_date", "<", fields.Datetime.to_string(until)),
+            ]
+            part["actions"] = {
+                "dead": self._records_action(
+                    Delivery,
+                    _("Dead letters to %s", system["name"]),
+                    mine + period + [("state", "=", "dead")],
+                ),
+                "backlog": self._records_action(
+                    Delivery,
+                    _("Deliveries waiting for %s", system["name"]),
+                    mine + [("state", "in", ["pending", "retrying"])],
+                    order="create_date",
+                ),
+            }
+            system.setdefault("outbound", []).append(part)
+        for system in systems:
+            outbound = system.setdefault("outbound", [])
+            system["dead"] = sum(part["dead"] for part in outbound)
+            system["backlog"] = sum(part["backlog"] for part in outbound)
+            system["oldest_age_s"] = max([part["oldest_age_s"] for part in outbound] or [0])
+
+    @api.model
+    def _channel_figures(self):
+        """The job channels with work waiting, with their forecast."""
+        return [
+            {
+                "id": forecast.id,
+                "name": forecast.channel,
+                "backlog": forecast.backlog,
+                "oldest_age_s": forecast.oldest_age_seconds,
+                "forecast": forecast.forecast_label or "",
+                "trend": forecast.trend,
+                "reason": forecast.reason,
+                "action": forecast.action_open_backlog(),
+            }
+            for forecast in self.env["mfg.integration.congestion"].search(
+                [("kind", "=", "channel"), ("backlog", ">", 0)], order="backlog desc", limit=20
+            )
+        ]
 
     @api.model
     def _exception_figures(self, system_id=None):

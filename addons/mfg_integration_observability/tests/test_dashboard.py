@@ -1,6 +1,7 @@
 from datetime import timedelta
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user
 
 from .common import HealthCase
 
@@ -56,6 +57,15 @@ class TestDashboardData(HealthCase):
         self.assertEqual(subscriber["retries"], 7)
         self.assertEqual(sum(delivery.attempts - 1 for delivery in retried), 7)
 
+        # the system's row adds up its subscribers' dead letters and backlog,
+        # each part opening its own deliveries
+        self.assertEqual((system["dead"], system["backlog"]), (1, 3))
+        self.assertGreaterEqual(system["oldest_age_s"], 240)
+        (part,) = system["outbound"]
+        for figure in ("dead", "backlog"):
+            found = Delivery.search_count(part["actions"][figure]["domain"])
+            self.assertEqual(found, system[figure], figure)
+
         points = data["chart"]["points"]
         self.assertEqual(len(points), 24)
         self.assertEqual(sum(point["messages"] for point in points), 4)
@@ -91,6 +101,11 @@ class TestDashboardData(HealthCase):
             Health.get_health_data("1y")
         with self.assertRaisesRegex(UserError, "does not exist"):
             Health.get_health_data("24h", 999999999)
+
+    def test_only_integration_users_read_it(self):
+        outsider = new_test_user(self.env, login="hlt_outsider", groups="base.group_user")
+        with self.assertRaises(AccessError):
+            self.env["mfg.integration.health"].with_user(outsider).get_health_data("24h")
 
     def test_another_companys_figures_stay_hidden(self):
         other_company = self.env["res.company"].create({"name": "Other plant"})
