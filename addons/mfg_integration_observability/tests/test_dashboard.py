@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user
 
-from .common import HealthCase
+from .health_common import HealthCase
 
 
 class TestDashboardData(HealthCase):

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from .common import HealthCase
+from .health_common import HealthCase
 
 
 class TestRollUp(HealthCase):

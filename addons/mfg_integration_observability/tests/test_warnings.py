@@ -1,7 +1,7 @@
 import random
 from datetime import datetime, timedelta
 
-from .common import HealthCase
+from .health_common import HealthCase
 
 # the hour judged: the last complete hour before NOW
 NOW = datetime(2026, 6, 15, 10, 20)
