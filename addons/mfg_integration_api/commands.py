@@ -121,3 +121,8 @@ class Invocation:
     method: str = ""
     instance: str = ""
     keep_refusals: bool = True
+    # the transport's span: its kind, name (default: the channel) and
+    # OpenTelemetry semantic-convention attributes
+    span_kind: str = "server"
+    span_name: str = ""
+    span_attributes: dict = field(default_factory=dict)

@@ -14,6 +14,7 @@
     },
     "data": [
         "security/ir.model.access.csv",
+        "views/queue_job_views.xml",
         "security/security.xml",
         "data/cron_data.xml",
         "views/health_views.xml",

@@ -1,3 +1,4 @@
 from . import exception
+from . import exception_pattern
 from . import incident
 from . import retention

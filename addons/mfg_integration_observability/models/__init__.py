@@ -1,3 +1,5 @@
+from . import queue_job
+from . import telemetry_tracing
 from . import hourly_stat
 from . import anomaly
 from . import congestion

@@ -1,3 +1,4 @@
+from . import test_tracing
 from . import test_rollup
 from . import test_dashboard
 from . import test_warnings
