@@ -26,6 +26,7 @@ sys.path.insert(0, str(HERE.parent / "demo"))
 sys.path.insert(0, str(HERE))
 
 import broker  # noqa: E402
+import health  # noqa: E402
 from broker_harness import start_consumer, stop_consumer  # noqa: E402
 from credentials import issue_credentials  # noqa: E402
 from harness import odoo_shell, start_server, stop_server  # noqa: E402
@@ -897,10 +898,10 @@ def main(argv=None):
         parser.error("the broker measures need --amqp-url or MFG_AMQP_URL")
     sizes = (
         {"inbound": 6, "overhead": 200, "mapping": 1000, "events": 100, "batch": 30,
-         "broker_inbound": 6, "backlog": 500, "window": 5}
+         "broker_inbound": 6, "backlog": 500, "window": 5, "health": 20000}
         if args.quick
         else {"inbound": 200, "overhead": 2000, "mapping": 20000, "events": 1500, "batch": 500,
-              "broker_inbound": 50, "backlog": 10000, "window": 30}
+              "broker_inbound": 50, "backlog": 10000, "window": 30, "health": 1_000_000}
     )  # fmt: skip
     if args.batch:
         sizes["batch"] = args.batch
@@ -1003,6 +1004,10 @@ def main(argv=None):
     rows.append(("  cached", f"{mapping['cached']:.0f}", "", ""))
     rows.append(("  uncached (cache cleared each time)", f"{mapping['uncached']:.0f}", "", ""))
     rows.append(("  ratio, target >= 20", f"{ratio:.1f}", verdict(ratio >= 20), ""))
+
+    progress("integration health dashboard")
+    result = health.measure_health(args.odoo_src, args.conf1, args.db, sizes["health"])
+    rows.extend(health.health_rows(result, sizes["health"]))
 
     progress("outbound: Odoo with 2 job slot(s)")
     process, server = start_server(args.odoo_src, args.conf2, args.db, logs / "odoo-out-2.log")

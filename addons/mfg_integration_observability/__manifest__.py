@@ -20,7 +20,18 @@
         "security/ir.model.access.csv",
         "views/queue_job_views.xml",
         "views/res_config_settings_views.xml",
+        "security/security.xml",
+        "data/cron_data.xml",
+        "views/health_views.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "mfg_integration_observability/static/src/health/*",
+        ],
+        "web.assets_tests": [
+            "mfg_integration_observability/static/src/tours/*.js",
+        ],
+    },
     # chooses the metrics directory before the workers fork (server-wide load)
     "post_load": "post_load",
 }
