@@ -2,25 +2,19 @@
 the job runner starts in another request, and the webhook receiver.
 
 The server exports its spans with OTLP over HTTP, configured by the standard
-OTEL_* variables only, to a receiver that this test runs and that decodes each
-ExportTraceServiceRequest as a collector would.
+OTEL_* variables only, to the demo's trace collector (demo/traces.py), which
+decodes each ExportTraceServiceRequest as a collector would.
 """
 
 import json
 import os
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest.mock import patch
 
 import pytest
 import requests
 from harness import start_server, stop_server, wait_for
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-    ExportTraceServiceRequest,
-    ExportTraceServiceResponse,
-)
-from opentelemetry.proto.trace.v1.trace_pb2 import Span
+from traces import TraceCollector
 
 from odoo.addons.mfg_integration_webhook.tests.receiver import Receiver
 
@@ -30,70 +24,9 @@ EVENT_TYPE = "test.observability.traced.v1"
 ROUTE = "POST /api/mfg/v1/test/traced"
 
 
-class OtlpReceiver:
-    """An OTLP/HTTP traces endpoint: every span it was sent, decoded."""
-
-    def __init__(self):
-        self.spans = []
-        self.resources = []
-        collector = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                request = ExportTraceServiceRequest.FromString(body)
-                for resource_spans in request.resource_spans:
-                    resource = {
-                        item.key: item.value.string_value or item.value.int_value
-                        for item in resource_spans.resource.attributes
-                    }
-                    collector.resources.append(resource)
-                    for scope_spans in resource_spans.scope_spans:
-                        collector.spans.extend(
-                            _decoded(span, resource) for span in scope_spans.spans
-                        )
-                answer = ExportTraceServiceResponse().SerializeToString()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-protobuf")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args):
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/traces"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def of_trace(self, trace_id):
-        return [span for span in self.spans if span["trace_id"] == trace_id]
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def _decoded(span, resource):
-    attributes = {}
-    for item in span.attributes:
-        value = item.value
-        attributes[item.key] = getattr(value, value.WhichOneof("value"))
-    return {
-        "name": span.name,
-        "kind": Span.SpanKind.Name(span.kind),
-        "trace_id": span.trace_id.hex(),
-        "span_id": span.span_id.hex(),
-        "parent_span_id": span.parent_span_id.hex(),
-        "attributes": attributes,
-        "pid": resource.get("process.pid"),
-        "service": resource.get("service.name"),
-    }
-
-
 @pytest.fixture(scope="module")
 def collector():
-    receiver = OtlpReceiver()
+    receiver = TraceCollector()
     yield receiver
     receiver.stop()
 
@@ -221,11 +154,11 @@ def test_one_trace_from_the_caller_to_the_webhook_receiver(
     ]
     assert server["parent_span_id"] == CALLER_SPAN_ID
     assert [span["kind"] for span in (server, apply, emit, job, delivery)] == [
-        "SPAN_KIND_SERVER",
-        "SPAN_KIND_INTERNAL",
-        "SPAN_KIND_PRODUCER",
-        "SPAN_KIND_CONSUMER",
-        "SPAN_KIND_CLIENT",
+        "SERVER",
+        "INTERNAL",
+        "PRODUCER",
+        "CONSUMER",
+        "CLIENT",
     ]
     assert server["attributes"]["http.route"] == "/api/mfg/v1/test/traced"
     assert server["attributes"]["http.response.status_code"] == 200
