@@ -17,9 +17,7 @@ RULE_TESTS = Path(__file__).resolve().parent / "prometheus" / "alerts_test.yml"
 def promtool(*args, cwd=None):
     if not shutil.which("promtool"):
         pytest.fail("promtool is missing: setup/test installs Debian's prometheus package")
-    return subprocess.run(
-        ["promtool", *args], capture_output=True, text=True, cwd=cwd, timeout=120
-    )
+    return subprocess.run(["promtool", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
 def test_scrape_configuration_is_valid(tmp_path):
