@@ -105,6 +105,7 @@ class Invocation:
         idempotency key (REST: the same request gets the same answer); a
         broker message that was refused has changed nothing and is tried
         again under its own id once its cause is fixed
+    :param transport: how metrics name the transport (``rest``, ``amqp``)
     """
 
     command: Command | None
@@ -121,3 +122,5 @@ class Invocation:
     method: str = ""
     instance: str = ""
     keep_refusals: bool = True
+    # how metrics name the way it came: rest, amqp
+    transport: str = "rest"

@@ -10,9 +10,16 @@
     "installable": True,
     "depends": ["mfg_integration_core", "queue_job"],
     "external_dependencies": {
-        "python": ["prometheus_client", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"]
+        "python": [
+            "prometheus_client",
+            "opentelemetry-sdk",
+            "opentelemetry-exporter-otlp-proto-http",
+        ]
     },
     "data": [
         "security/ir.model.access.csv",
+        "views/res_config_settings_views.xml",
     ],
+    # chooses the metrics directory before the workers fork (server-wide load)
+    "post_load": "post_load",
 }

@@ -8,3 +8,4 @@ from . import res_config_settings
 from . import retention
 from . import ir_http
 from . import incident_sources
+from . import telemetry

@@ -1,4 +1,5 @@
 import json
+import time
 
 from odoo import _, api, fields, models
 
@@ -291,15 +292,40 @@ class MfgIntegrationApiRequestItem(models.Model):
             item.error = json.loads(item.problem).get("detail") if item.problem else False
 
     def _apply(self, ctx, command):
+        started = time.perf_counter()
         try:
             result = self.env["mfg.integration.command"]._apply(
                 ctx, command, json.loads(self.payload), {"index": self.sequence}
             )
         except ApiProblem as problem:
             self.sudo().write({"state": "failed", "problem": json.dumps(problem.to_dict())})
+            self._count_item(ctx, command, problem.status, started)
             raise
         self.sudo().write(
             {"state": "done", "result": json.dumps(result.data, default=str), "problem": False}
+        )
+        self._count_item(ctx, command, 200, started)
+
+    def _count_item(self, ctx, command, status, started):
+        """Count one applied item in the metrics, as a request of the batch transport."""
+        telemetry = self.env["mfg.integration.telemetry"]
+        telemetry._count(
+            "mfg_batch_items_total",
+            command=command.label,
+            outcome="succeeded" if status < 400 else "failed",
+        )
+        telemetry._count(
+            "mfg_requests_total",
+            command=command.label,
+            system=ctx.system.sudo().code or "unknown",
+            status=str(status),
+            transport="batch",
+        )
+        telemetry._observe(
+            "mfg_request_duration_seconds",
+            time.perf_counter() - started,
+            command=command.label,
+            transport="batch",
         )
 
     def _notify_failure(self, problem):

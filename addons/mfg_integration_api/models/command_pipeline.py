@@ -161,7 +161,27 @@ class MfgIntegrationCommand(models.AbstractModel):
         )
         latency_ms = (time.perf_counter() - started) * 1000.0
         self._record(invocation, response, state, latency_ms)
+        self._count_request(invocation, response, state, latency_ms)
         return response
+
+    def _count_request(self, invocation, response, state, latency_ms):
+        """Count the request and its latency in the metrics."""
+        telemetry = self.env["mfg.integration.telemetry"]
+        command = invocation.command.label if invocation.command else "unknown"
+        client = state.get("client")
+        telemetry._count(
+            "mfg_requests_total",
+            command=command,
+            system=(client.system_id.code if client else None) or "unknown",
+            status=str(response.status),
+            transport=invocation.transport,
+        )
+        telemetry._observe(
+            "mfg_request_duration_seconds",
+            latency_ms / 1000.0,
+            command=command,
+            transport=invocation.transport,
+        )
 
     def _run(self, invocation, state):
         command = invocation.command

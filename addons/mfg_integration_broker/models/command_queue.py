@@ -171,6 +171,7 @@ class MfgIntegrationBrokerQueue(models.Model):
             method="AMQP",
             instance=f"amqp:{self.name}/{message.message_id or ''}",
             keep_refusals=False,
+            transport="amqp",
         )
         limit = self.env["mfg.integration.settings"]._get("api_max_payload_bytes", 5 * 1024 * 1024)
         if len(message.body) > limit:

@@ -110,6 +110,15 @@ class MfgIntegrationMapping(models.AbstractModel):
 
             cr.postcommit.add(bump_generation)
 
+    def _count_lookup(self, kind, cached):
+        """Count a look-up of the mapping cache: a hit unless ``cached`` is the
+        marker of a missing entry."""
+        self.env["mfg.integration.telemetry"]._count(
+            "mfg_mapping_cache_lookups_total",
+            kind=kind,
+            result="miss" if cached is _MISSING else "hit",
+        )
+
     @api.model
     def _bump_generation(self):
         """Tell every process to drop its mapping cache (as a commit elsewhere does)."""
@@ -193,6 +202,7 @@ class MfgIntegrationMapping(models.AbstractModel):
         type_id, type_code, model = self._object_type(object_type, system_code, cache)
         key = ("record", system_id, type_id, external_id)
         res_id = cache.get(key, _MISSING)
+        self._count_lookup("xref", res_id)
         if res_id is _MISSING:
             self._flush_sources()
             self.env.cr.execute(
@@ -247,6 +257,7 @@ class MfgIntegrationMapping(models.AbstractModel):
                 )
         key = ("external", system_id, tuple(type_ids), record._name, record.id)
         found = cache.get(key, _MISSING)
+        self._count_lookup("xref", found)
         if found is _MISSING:
             self._flush_sources()
             self.env.cr.execute(
@@ -339,6 +350,7 @@ class MfgIntegrationMapping(models.AbstractModel):
         system_id, system_code = self._system(system, cache)
         key = ("map", system_id, domain)
         table = cache.get(key, _MISSING)
+        self._count_lookup("value_map", table)
         if table is _MISSING:
             value_map = (
                 self.env["mfg.integration.value.map"]

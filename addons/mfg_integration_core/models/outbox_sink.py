@@ -119,6 +119,13 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
         "res.company", required=True, default=lambda self: self.env.company
     )
 
+    @api.model
+    def _sink_kind(self):
+        """The kind of sink as metrics label it: the word after mfg.integration.
+        in the model's name (webhook, broker). It can be inherited."""
+        parts = self._name.split(".")
+        return parts[2] if self._name.startswith("mfg.integration.") else self._name
+
     def _deliveries(self):
         """The delivery model, and the name of its field that points to the sink."""
         Delivery = self.env[self._delivery_model]
@@ -365,9 +372,30 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
         if not getattr(threading.current_thread(), "testing", False):
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
+    def _count_attempt(self, delivery, values):
+        """Count one attempt of ``delivery`` (``values``: what it recorded)."""
+        telemetry = self.env["mfg.integration.telemetry"]
+        outcome = {"delivered": "delivered", "dead": "dead"}.get(values.get("state"), "failed")
+        telemetry._count(
+            "mfg_deliveries_total", subscriber=self.name, sink=self._sink_kind(), outcome=outcome
+        )
+        if values["attempts"] > 1:
+            telemetry._count("mfg_delivery_retries_total", subscriber=self.name)
+        if outcome == "dead":
+            telemetry._count("mfg_dead_letters_total", subscriber=self.name)
+        elif outcome == "delivered":
+            # the delivery was created in the event's own transaction
+            waited = (values["delivered_at"] - delivery.create_date).total_seconds()
+            telemetry._observe(
+                "mfg_delivery_latency_seconds", max(0.0, waited), subscriber=self.name
+            )
+
     def _open_circuit(self):
         """The receiver stopped answering: deliveries wait, the owner is told.
         It can be inherited."""
+        self.env["mfg.integration.telemetry"]._count(
+            "mfg_circuit_openings_total", subscriber=self.name
+        )
         self.write({"circuit_state": "open", "circuit_opened_at": fields.Datetime.now()})
         self.activity_schedule(
             self._circuit_activity_type,
@@ -446,6 +474,7 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
                 outcomes = sink._send_batch(batch, transport)
                 for delivery, outcome in zip(batch, outcomes, strict=False):
                     ok, values, log = delivery._apply_outcome(outcome, sink)
+                    sink._count_attempt(delivery, values)
                     logs.append(log)
                     sent += 1
                     if ok:

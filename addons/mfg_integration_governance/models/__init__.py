@@ -10,3 +10,4 @@ from . import credential_refusal
 from . import res_company
 from . import res_config_settings
 from . import retention
+from . import telemetry

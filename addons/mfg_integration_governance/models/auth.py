@@ -86,6 +86,9 @@ class AuthResult:
     company_ids: tuple = ()  # where the client may act, its own company first
 
 
+# a refusal's reason in metrics: the API's problem type for its status
+REFUSAL_REASONS = {401: "unauthenticated", 403: "forbidden", 429: "rate-limited"}
+
 # one answer for every unusable key: the caller learns nothing about why
 UNAUTHENTICATED_DETAIL = "A valid API key is required (Authorization: Bearer <key>)."
 
@@ -300,6 +303,9 @@ class MfgIntegrationAuth(models.AbstractModel):
         )
 
     def _refuse(self, error_class, reason, client, public_detail=None, **kwargs):
+        self.env["mfg.integration.telemetry"]._count(
+            "mfg_refusals_total", reason=REFUSAL_REASONS[error_class.status]
+        )
         if kwargs.get("logged", True):
             _logger.warning("API request refused: %s", reason)
         raise error_class(reason, public_detail or UNAUTHENTICATED_DETAIL, client=client, **kwargs)

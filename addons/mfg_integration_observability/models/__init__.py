@@ -1,1 +1,3 @@
-
+from . import telemetry_metrics
+from . import ir_http
+from . import res_config_settings
