@@ -214,7 +214,7 @@ def merge_dead_processes(directory):
             try:
                 for path in dead:
                     # a counter's value, or one histogram bucket's count: both add up
-                    for key, value, _timestamp in MmapedDict.read_all_values_from_file(path):
+                    for key, value, _timestamp, _pos in MmapedDict.read_all_values_from_file(path):
                         total, _old = archive.read_value(key)
                         archive.write_value(key, total + value, 0.0)
             finally:

@@ -4,3 +4,4 @@ from . import delivery
 from . import command_queue
 from . import dead_message
 from . import retention
+from . import telemetry

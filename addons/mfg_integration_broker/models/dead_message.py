@@ -57,6 +57,9 @@ class MfgIntegrationBrokerDeadMessage(models.Model):
     def _keep(self, queue, message, response):
         """Keep a message that failed its last attempt and report it (once per
         message id, whatever the broker redelivers)."""
+        self.env["mfg.integration.telemetry"]._count(
+            "mfg_dead_letters_total", subscriber=queue.name
+        )
         kept = self.search(
             [("queue_id", "=", queue.id), ("message_id", "=", message.message_id)], limit=1
         )

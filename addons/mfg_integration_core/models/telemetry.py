@@ -183,7 +183,7 @@ class MfgIntegrationTelemetry(models.AbstractModel):
                     """SELECT sink.name, sink.delivery_sla_seconds, sink.circuit_state,
                               count(delivery.id) FILTER (
                                   WHERE delivery.state IN ('pending', 'retrying')),
-                              EXTRACT(EPOCH FROM (now() AT TIME ZONE 'UTC')
+                              EXTRACT(EPOCH FROM (clock_timestamp() AT TIME ZONE 'UTC')
                                   - min(delivery.create_date) FILTER (
                                         WHERE delivery.state IN ('pending', 'retrying'))),
                               count(delivery.id) FILTER (WHERE delivery.state = 'dead')

@@ -1,3 +1,4 @@
 from . import exception
 from . import incident
 from . import retention
+from . import telemetry

@@ -1,4 +1,4 @@
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
@@ -12,7 +12,8 @@ class MfgIntegrationMetricsController(http.Controller):
         methods=["GET"],
         csrf=False,
         save_session=False,
-        readonly=True,
+        # checking a key writes (its rate-limit bucket, its last use)
+        readonly=False,
     )
     def metrics(self):
         """Prometheus metrics, for an API key with the metrics:read scope or an
@@ -31,7 +32,7 @@ class MfgIntegrationMetricsController(http.Controller):
             if refusal:
                 return self._refuse(*refusal)
         return request.make_response(
-            telemetry._render_metrics(), headers=[("Content-Type", CONTENT_TYPE_LATEST)]
+            telemetry._render_metrics(), headers=[("Content-Type", CONTENT_TYPE_PLAIN_0_0_4)]
         )
 
     def _refuse(self, status, detail):

@@ -1,1 +1,3 @@
-
+from . import test_metrics
+from . import test_metrics_files
+from . import test_metrics_endpoint
