@@ -50,7 +50,7 @@ keys = {"metrics": key("Prometheus e2e", ["metrics:read"]),
         "caller": key("Prometheus e2e caller", ["mapping:read"])}
 env.cr.commit()
 print("KEYS " + json.dumps(keys))
-""" % {"subscriber": SUBSCRIBER}
+""".replace("%(subscriber)s", SUBSCRIBER)
 
 # every declared counter and histogram once, from a process of the server's
 # (as a command consumer would count): the ones this test's traffic does not reach
@@ -220,8 +220,9 @@ def test_prometheus_scrapes_the_server_and_answers_its_figures(observed_server, 
 # ----------------------------------------------------------------------
 # the Grafana dashboard
 # ----------------------------------------------------------------------
-FUNCTIONS_AND_KEYWORDS = {"and", "or", "unless", "bool", "offset", "by", "without", "on", "ignoring",
-                          "group_left", "group_right", "inf", "nan"}  # fmt: skip
+# PromQL's words that look like metric names
+KEYWORDS = {"and", "or", "unless", "bool", "offset", "by", "without", "on", "ignoring",
+            "group_left", "group_right", "inf", "nan"}  # fmt: skip
 
 
 def dashboard_expressions():
@@ -256,7 +257,7 @@ def metric_names(expression):
     names = set()
     for match in re.finditer(r"(?<![\w.])[a-zA-Z_:][a-zA-Z0-9_:]*", text):
         following = text[match.end() :].lstrip()
-        if following.startswith("(") or match.group().lower() in FUNCTIONS_AND_KEYWORDS:
+        if following.startswith("(") or match.group().lower() in KEYWORDS:
             continue  # a function or an aggregation, not a metric
         names.add(match.group())
     return names
