@@ -331,8 +331,9 @@ copy_db() {
 # the product's addons; the demo plant is installed by setup/start and the
 # end-to-end tests only
 DEMO_ADDON=mfg_integration_demo
-# loaded before any database: queue_job's runner, and the API's answer when the database is down
-SERVER_WIDE_MODULES="base,web,queue_job,mfg_integration_api"
+# loaded before any database: queue_job's runner, the API's answer when the database is down,
+# and the metrics directory that every worker writes to, prepared before they fork
+SERVER_WIDE_MODULES="base,web,queue_job,mfg_integration_api,mfg_integration_observability"
 # suite_addons [--product]: every addon but the demo plant; with --product, also
 # without the test-only addons (test_*), which only the test database gets
 suite_addons() {

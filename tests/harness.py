@@ -105,8 +105,11 @@ def received_subjects(receiver, system, event_type):
     }
 
 
-def start_server(odoo_src, conf, db, log_path, extra_args=()):
-    """Start Odoo on free ports; return (process, OdooServer) once it answers."""
+def start_server(odoo_src, conf, db, log_path, extra_args=(), env=None):
+    """Start Odoo on free ports; return (process, OdooServer) once it answers.
+
+    :param env: extra environment variables of the server, e.g. its metrics
+        directory (PROMETHEUS_MULTIPROC_DIR)"""
     http_port, gevent_port = free_port(), free_port()
     with open(log_path, "w") as log_file:
         process = subprocess.Popen(
@@ -127,6 +130,7 @@ def start_server(odoo_src, conf, db, log_path, extra_args=()):
             stderr=subprocess.STDOUT,
             # its own process group: a crash test can kill the server and its workers
             start_new_session=True,
+            env={**os.environ, **env} if env else None,
         )
     server = OdooServer(f"http://127.0.0.1:{http_port}", db, log_path)
     server.process = process

@@ -122,5 +122,10 @@ class Invocation:
     method: str = ""
     instance: str = ""
     keep_refusals: bool = True
+    # the transport's span: its kind, name (default: the channel) and
+    # OpenTelemetry semantic-convention attributes
+    span_kind: str = "server"
+    span_name: str = ""
+    span_attributes: dict = field(default_factory=dict)
     # how metrics name the way it came: rest, amqp
     transport: str = "rest"

@@ -12,6 +12,7 @@
         "mfg_integration_broker",
         "mfg_integration_exception",
         "mfg_integration_mrp",
+        "mfg_integration_observability",
         "mfg_integration_webhook",
     ],
     "data": [

@@ -18,6 +18,7 @@
     },
     "data": [
         "security/ir.model.access.csv",
+        "views/queue_job_views.xml",
         "views/res_config_settings_views.xml",
     ],
     # chooses the metrics directory before the workers fork (server-wide load)

@@ -96,6 +96,8 @@ class MfgIntegrationApi(models.AbstractModel):
                     request.method, request.path
                 )
                 invocation.channel = f"{route.method} {API_PREFIX}{route.path}"
+                invocation.span_name = invocation.channel
+                invocation.span_attributes["http.route"] = API_PREFIX + route.path
                 invocation.payload = self._parse_body(request)
             except ApiProblem as refused:
                 problem = refused
@@ -126,6 +128,14 @@ class MfgIntegrationApi(models.AbstractModel):
             channel=request.path,
             method=request.method,
             instance=API_PREFIX + request.path,
+            # a route unknown yet: the method alone names the span (few names)
+            span_name=request.method,
+            span_attributes={
+                "http.request.method": request.method,
+                "url.path": API_PREFIX + request.path,
+                "client.address": request.remote_addr,
+                "user_agent.original": headers.get("user-agent"),
+            },
         )
 
     def _parse_body(self, request):

@@ -124,12 +124,40 @@ class MfgIntegrationCommand(models.AbstractModel):
         """Run one invocation; return its outcome as an ApiResponse (status,
         body, headers). Never raises but for retryable database errors.
 
+        The invocation is one span (the transport's server or consumer span)
+        that continues the caller's traceparent; the traceparent answered and
+        carried by the events is that span's.
+
         :param problem: answer with this problem (recorded like any other), e.g.
             when the transport could not make sense of what it received
         """
+        incoming = invocation.traceparent
+        with self.env["mfg.integration.telemetry"]._span(
+            invocation.span_name or invocation.channel,
+            kind=invocation.span_kind,
+            traceparent=incoming,
+            attributes=invocation.span_attributes,
+        ) as span:
+            # where nothing traces, the span hands the caller's back: make a child here
+            traced = span.traceparent != incoming
+            invocation.traceparent = (
+                span.traceparent if traced else self._child_traceparent(incoming)
+            )
+            response = self._execute_in_span(invocation, problem)
+            span.set_attribute(
+                "http.response.status_code"
+                if invocation.span_kind == "server"
+                else "mfg.response.status",
+                response.status,
+            )
+            span.set_attribute("mfg.correlation_id", invocation.correlation_id)
+            if response.status >= 500:
+                span.set_error(f"answered {response.status}")
+        return response
+
+    def _execute_in_span(self, invocation, problem=None):
         started = time.perf_counter()
         invocation.correlation_id = (invocation.correlation_id or str(uuid.uuid4()))[:128]
-        invocation.traceparent = self._child_traceparent(invocation.traceparent)
         state = {"client": None, "record": None, "error": None}
         try:
             if problem:
@@ -263,7 +291,13 @@ class MfgIntegrationCommand(models.AbstractModel):
         handler = getattr(ctx.env[model_name], method_name)
         try:
             try:
-                with self.env.cr.savepoint():
+                with (
+                    self.env.cr.savepoint(),
+                    self.env["mfg.integration.telemetry"]._span(
+                        f"apply {command.label}",
+                        attributes={"mfg.command": command.label, "db.system": "postgresql"},
+                    ),
+                ):
                     result = handler(ctx, payload, **(params or {}))
                     ctx.env.flush_all()
             except Exception:

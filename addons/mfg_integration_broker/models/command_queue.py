@@ -171,6 +171,17 @@ class MfgIntegrationBrokerQueue(models.Model):
             method="AMQP",
             instance=f"amqp:{self.name}/{message.message_id or ''}",
             keep_refusals=False,
+            span_kind="consumer",
+            span_name=f"process {self.name}",
+            span_attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.operation.type": "process",
+                "messaging.operation.name": "process",
+                "messaging.destination.name": self.name,
+                "messaging.message.id": message.message_id or None,
+                "messaging.message.conversation_id": message.correlation_id or None,
+                "messaging.message.body.size": len(message.body or b""),
+            },
             transport="amqp",
         )
         limit = self.env["mfg.integration.settings"]._get("api_max_payload_bytes", 5 * 1024 * 1024)

@@ -142,13 +142,15 @@ class MfgIntegrationBrokerSink(models.Model):
             type=event.type, subject=event.subject or "", system=self.system_id.code or ""
         )
 
-    def _message(self, event):
+    def _message(self, event, traceparent=None):
+        """The message of an event; ``traceparent``: its publish span's."""
         envelope = event._envelope(self.system_id)
         headers, content_type, body = amqp.cloudevent_message(
             envelope, structured=self.content_mode == "structured"
         )
-        if event.traceparent:
-            headers["traceparent"] = event.traceparent
+        traceparent = traceparent or event.traceparent
+        if traceparent:
+            headers["traceparent"] = traceparent
         properties = pika.BasicProperties(
             message_id=event.event_uid,
             correlation_id=event.correlation_id or None,
@@ -161,10 +163,37 @@ class MfgIntegrationBrokerSink(models.Model):
         )
         return amqp.OutgoingMessage(self.exchange, self._routing_key(event), body, properties)
 
+    def _publish_span(self, event):
+        return self.env["mfg.integration.telemetry"]._span(
+            f"publish {self.exchange}",
+            kind="producer",
+            traceparent=event.traceparent,
+            attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.operation.type": "send",
+                "messaging.operation.name": "publish",
+                "messaging.destination.name": self.exchange,
+                "messaging.rabbitmq.destination.routing_key": self._routing_key(event),
+                "messaging.message.id": event.event_uid,
+                "messaging.message.conversation_id": event.correlation_id or None,
+                "mfg.event.type": event.type,
+            },
+            current=False,
+        )
+
     def _send_batch(self, deliveries, transport):
         """Publish the whole batch, then read the broker's confirms."""
-        messages = [self._message(delivery.event_id) for delivery in deliveries]
-        results = transport.publish_batch(messages)
+        with contextlib.ExitStack() as spans:
+            # one producer span per message, side by side, until its confirm
+            traced = [
+                (delivery, spans.enter_context(self._publish_span(delivery.event_id)))
+                for delivery in deliveries
+            ]
+            messages = [self._message(d.event_id, span.traceparent) for d, span in traced]
+            results = transport.publish_batch(messages)
+            for (_delivery, span), result in zip(traced, results, strict=True):
+                if not result.ok:
+                    span.set_error(result.error or "not confirmed")
         route = self._address()
         return [
             SendOutcome(

@@ -224,23 +224,40 @@ class MfgIntegrationEvent(models.Model):
         sequence = self.env.cr.fetchone()[0]
         context = self.env.context
         company = "company_id" in record._fields and record.company_id or self.env.company
-        event = self.sudo().create(
-            {
-                "event_uid": f"evt_{uuid.uuid4().hex}",
-                "type_id": type_id,
-                "source": f"/odoo/{self.env.cr.dbname}/{record._name}",
-                "subject": subject,
-                "sequence": sequence,
-                "time": fields.Datetime.now(),
-                "correlation_id": context.get("mfg_correlation_id") or str(uuid.uuid4()),
-                "traceparent": context.get("mfg_traceparent"),
-                "data": json.dumps(data, default=str, ensure_ascii=False),
-                "res_model": record._name,
-                "res_id": record.id,
-                "company_id": company.id,
-            }
-        )
-        self._on_events_emitted(event)
+        event_uid = f"evt_{uuid.uuid4().hex}"
+        with self.env["mfg.integration.telemetry"]._span(
+            f"emit {type_name}",
+            kind="producer",
+            traceparent=context.get("mfg_traceparent"),
+            attributes={
+                "messaging.system": "mfg_outbox",
+                "messaging.operation.type": "create",
+                "messaging.operation.name": "emit",
+                "messaging.destination.name": type_name,
+                "messaging.message.id": event_uid,
+                # the outbox is a PostgreSQL table, written in the change's transaction
+                "db.system": "postgresql",
+            },
+        ) as span:
+            event = self.sudo().create(
+                {
+                    "event_uid": event_uid,
+                    "type_id": type_id,
+                    "source": f"/odoo/{self.env.cr.dbname}/{record._name}",
+                    "subject": subject,
+                    "sequence": sequence,
+                    "time": fields.Datetime.now(),
+                    "correlation_id": context.get("mfg_correlation_id") or str(uuid.uuid4()),
+                    # the emit's span (where traced): the deliveries' spans continue it
+                    "traceparent": span.traceparent,
+                    "data": json.dumps(data, default=str, ensure_ascii=False),
+                    "res_model": record._name,
+                    "res_id": record.id,
+                    "company_id": company.id,
+                }
+            )
+            # in the span: the subscribers' drain jobs are enqueued from it
+            self._on_events_emitted(event)
         return event
 
     def init(self):

@@ -227,7 +227,7 @@ class MfgIntegrationTelemetry(models.AbstractModel):
 
     @api.model
     @contextmanager
-    def _span(self, name, kind="internal", traceparent=None, attributes=None):
+    def _span(self, name, kind="internal", traceparent=None, attributes=None, current=True):
         """Trace the work done inside the ``with`` block as one span.
 
         :param kind: "server", "client", "producer", "consumer" or "internal"
@@ -235,6 +235,10 @@ class MfgIntegrationTelemetry(models.AbstractModel):
             header, or the one stored with an event or a job); without one
             the span continues the current span, if any
         :param attributes: OpenTelemetry semantic-convention attributes
+        :param current: whether the span is the current one inside the block
+            (the parent of spans opened there, and what a job enqueued there
+            continues); False for spans opened side by side, e.g. one per
+            message of a batch that is published at once
         :return: a span with ``traceparent`` (the value to send on: the span's
             own when traced, else the one given), ``set_attribute(key, value)``
             and ``set_error(description)``. It can be inherited; here nothing

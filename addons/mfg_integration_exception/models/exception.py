@@ -203,9 +203,11 @@ class MfgIntegrationException(models.Model):
                 counts.get(cid, 0) for cid in set(record.occurrence_ids.mapped("correlation_id"))
             )
 
-    @api.depends("fingerprint", "state")
+    @api.depends("fingerprint", "state", "pattern_id")
     def _compute_suggestion(self):
-        """How earlier exceptions like this one were resolved, most frequent first."""
+        """How earlier exceptions like this one were resolved, most frequent
+        first: those of the same fingerprint, else those of the same pattern
+        (the same cause with another code, id or system)."""
         for record in self:
             record.suggestion = False
             if not record.fingerprint or record.state not in OPEN_STATES:
@@ -221,6 +223,20 @@ class MfgIntegrationException(models.Model):
             )
             if earlier:
                 record.suggestion = _suggestion_html(earlier)
+                continue
+            if not record.pattern_id:
+                continue
+            earlier = self.search(
+                [
+                    ("pattern_id", "=", record.pattern_id.id),
+                    ("fingerprint", "!=", record.fingerprint),
+                    ("state", "=", "resolved"),
+                ],
+                order="resolved_at desc",
+                limit=50,
+            )
+            if earlier:
+                record.suggestion = _suggestion_html(earlier, pattern=record.pattern_id)
 
     # ------------------------------------------------------------------
     # Opening and settling (called by the incident service, models/incident.py)
@@ -293,6 +309,7 @@ class MfgIntegrationException(models.Model):
             values.update(source_model=source._name, source_id=source.id)
         exception = Exception_.create(values)
         exception._apply_rule()
+        exception._mine_pattern()
         return exception
 
     @api.model
@@ -667,8 +684,9 @@ def _jsonable(domain):
     ]
 
 
-def _suggestion_html(earlier):
-    """'Most often: <note> (3 of 4)', with links to the earlier exceptions."""
+def _suggestion_html(earlier, pattern=None):
+    """'Most often: <note> (3 of 4)', with links to the earlier exceptions;
+    with ``pattern``, the earlier ones share the pattern, not the fingerprint."""
     counts = Counter(
         ((r.resolution_note or "").strip(), r.root_cause or "")
         for r in earlier
@@ -682,13 +700,24 @@ def _suggestion_html(earlier):
         Markup('<a href="/odoo/mfg.integration.exception/%s">%s</a>') % (r.id, r.display_name)
         for r in earlier[:5]
     )
-    return Markup("<p>%s</p><p><b>%s</b>%s</p><p class='text-muted'>%s %s</p>") % (
-        _(
+    if pattern:
+        intro = _(
+            "Not this exact problem, but %(count)s exception(s) of the same pattern "
+            "“%(template)s” were resolved before. Most often (%(times)s of %(count)s) "
+            "with:",
+            count=len(earlier),
+            template=pattern.name,
+            times=times,
+        )
+    else:
+        intro = _(
             "This happened %(count)s time(s) before. Most often (%(times)s of %(count)s) "
             "it was resolved with:",
             count=len(earlier),
             times=times,
-        ),
+        )
+    return Markup("<p>%s</p><p><b>%s</b>%s</p><p class='text-muted'>%s %s</p>") % (
+        intro,
         note,
         escape(f" ({causes[root_cause]})") if root_cause else "",
         _("Earlier:"),

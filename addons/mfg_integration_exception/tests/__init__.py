@@ -1,3 +1,5 @@
 from . import test_exceptions
 from . import test_inbound_exceptions
 from . import test_retention
+from . import test_patterns
+from . import test_exception_patterns

@@ -1,1 +1,2 @@
+from . import runjob
 from . import metrics

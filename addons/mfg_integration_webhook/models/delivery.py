@@ -6,6 +6,7 @@ What is HTTP here: the request (Standard Webhooks signature, CloudEvents
 
 import json
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -61,25 +62,38 @@ class MfgIntegrationWebhookDelivery(models.Model):
             "ce-time": event.time.isoformat() + "Z",
             "X-Correlation-ID": event.correlation_id or "",
         }
-        if event.traceparent:
-            headers["traceparent"] = event.traceparent
         if endpoint.custom_headers:
             headers.update(json.loads(endpoint.custom_headers))
         started = time.perf_counter()
-        try:
-            response = session.post(
-                endpoint.url, data=body, headers=headers, timeout=endpoint.timeout
-            )
-        except requests.RequestException as error:
-            return (
-                None,
-                f"{type(error).__name__}: {error}"[:500],
-                time.perf_counter() - started,
-                None,
-                headers,
-                body,
-                "",
-            )
+        with self.env["mfg.integration.telemetry"]._span(
+            "POST",
+            kind="client",
+            traceparent=event.traceparent,
+            attributes=_client_span_attributes(endpoint.url, event, self.attempts + 1),
+        ) as span:
+            # the receiver continues the delivery's span (the event's, where untraced)
+            if span.traceparent:
+                headers["traceparent"] = span.traceparent
+            try:
+                response = session.post(
+                    endpoint.url, data=body, headers=headers, timeout=endpoint.timeout
+                )
+            except requests.RequestException as error:
+                span.set_attribute("error.type", type(error).__name__)
+                span.set_error(f"{type(error).__name__}: {error}"[:500])
+                return (
+                    None,
+                    f"{type(error).__name__}: {error}"[:500],
+                    time.perf_counter() - started,
+                    None,
+                    headers,
+                    body,
+                    "",
+                )
+            span.set_attribute("http.response.status_code", response.status_code)
+            if response.status_code >= 400:
+                span.set_attribute("error.type", str(response.status_code))
+                span.set_error(f"HTTP {response.status_code}")
         elapsed = time.perf_counter() - started
         error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
         return (
@@ -91,3 +105,18 @@ class MfgIntegrationWebhookDelivery(models.Model):
             body,
             response.text[:2000],
         )
+
+
+def _client_span_attributes(url, event, attempt):
+    """OpenTelemetry HTTP client attributes of a delivery; the URL without its
+    query or credentials, which may hold secrets."""
+    parts = urlsplit(url)
+    return {
+        "http.request.method": "POST",
+        "url.full": urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", "")),
+        "server.address": parts.hostname,
+        "server.port": parts.port or (443 if parts.scheme == "https" else 80),
+        "http.request.resend_count": attempt - 1 or None,
+        "mfg.event.id": event.event_uid,
+        "mfg.event.type": event.type,
+    }

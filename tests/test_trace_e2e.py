@@ -1,0 +1,241 @@
+"""One trace across real processes: a request to an HTTP worker, the job that
+the job runner starts in another request, and the webhook receiver.
+
+The server exports its spans with OTLP over HTTP, configured by the standard
+OTEL_* variables only, to a receiver that this test runs and that decodes each
+ExportTraceServiceRequest as a collector would.
+"""
+
+import json
+import os
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest.mock import patch
+
+import pytest
+import requests
+from harness import start_server, stop_server, wait_for
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
+from odoo.addons.mfg_integration_webhook.tests.receiver import Receiver
+
+CALLER_TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
+CALLER_SPAN_ID = "b7ad6b7169203331"
+EVENT_TYPE = "test.observability.traced.v1"
+ROUTE = "POST /api/mfg/v1/test/traced"
+
+
+class OtlpReceiver:
+    """An OTLP/HTTP traces endpoint: every span it was sent, decoded."""
+
+    def __init__(self):
+        self.spans = []
+        self.resources = []
+        collector = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                request = ExportTraceServiceRequest.FromString(body)
+                for resource_spans in request.resource_spans:
+                    resource = {
+                        item.key: item.value.string_value or item.value.int_value
+                        for item in resource_spans.resource.attributes
+                    }
+                    collector.resources.append(resource)
+                    for scope_spans in resource_spans.scope_spans:
+                        collector.spans.extend(
+                            _decoded(span, resource) for span in scope_spans.spans
+                        )
+                answer = ExportTraceServiceResponse().SerializeToString()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/traces"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def of_trace(self, trace_id):
+        return [span for span in self.spans if span["trace_id"] == trace_id]
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _decoded(span, resource):
+    attributes = {}
+    for item in span.attributes:
+        value = item.value
+        attributes[item.key] = getattr(value, value.WhichOneof("value"))
+    return {
+        "name": span.name,
+        "kind": Span.SpanKind.Name(span.kind),
+        "trace_id": span.trace_id.hex(),
+        "span_id": span.span_id.hex(),
+        "parent_span_id": span.parent_span_id.hex(),
+        "attributes": attributes,
+        "pid": resource.get("process.pid"),
+        "service": resource.get("service.name"),
+    }
+
+
+@pytest.fixture(scope="module")
+def collector():
+    receiver = OtlpReceiver()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="module")
+def webhook_receiver():
+    receiver = Receiver()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="module")
+def traced_server(tmp_path_factory, collector):
+    """A server of its own (two workers and the job runner) on a copy of the
+    test database, tracing to the collector."""
+    db = os.environ.get("MFG_TRACE_DB")
+    if not db:
+        pytest.fail("end-to-end tests run through setup/test, which prepares their database")
+    environ = {
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": collector.url,
+        "OTEL_SERVICE_NAME": "odoo-e2e",
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+    }
+    log_path = tmp_path_factory.mktemp("odoo-trace") / "server.log"
+    with patch.dict(os.environ, environ):
+        try:
+            process, server = start_server(
+                os.environ["MFG_ODOO_SRC"], os.environ["MFG_E2E_CONF"], db, log_path
+            )
+        except RuntimeError as error:
+            pytest.fail(str(error))
+    yield server
+    stop_server(process)
+
+
+@pytest.fixture(scope="module")
+def traced_client(traced_server, webhook_receiver):
+    """An approved API client with a key, and an endpoint that takes the
+    traced command's event."""
+    server = traced_server
+    server.login()
+    call = server.call
+    code = f"TRC-{uuid.uuid4().hex[:8]}"  # the database may have served a run before
+    system = call("mfg.integration.system", "create", {"name": code, "code": code})
+    scope = call("mfg.integration.scope", "search", [("code", "=", "mapping:read")], limit=1)
+    client = call(
+        "mfg.integration.client",
+        "create",
+        {"name": "Traced MES", "system_id": system, "scope_ids": [(6, 0, scope)]},
+    )
+    call(
+        "mfg.integration.client",
+        "write",
+        [client],
+        {"state": "approved"},
+        context={"mfg_client_lifecycle": True},
+    )
+    key = call("mfg.integration.client", "action_issue_key", [client])["context"][
+        "mfg_api_key_secret"
+    ]
+    endpoint = call(
+        "mfg.integration.webhook.endpoint",
+        "create",
+        {
+            "name": "Traced receiver",
+            "url": webhook_receiver.url,
+            "allow_insecure": True,
+            "event_types": EVENT_TYPE,
+        },
+    )
+    call("mfg.integration.webhook.endpoint", "action_generate_secret", [endpoint])
+    return key
+
+
+@pytest.mark.parametrize("run", [1, 2, 3])
+def test_one_trace_from_the_caller_to_the_webhook_receiver(
+    run, traced_server, traced_client, collector, webhook_receiver
+):
+    trace_id = f"{CALLER_TRACE_ID[:-1]}{run}"
+    response = requests.post(
+        f"{traced_server.url}/api/mfg/v1/test/traced",
+        json={"name": f"trace {run}"},
+        headers={
+            "Authorization": f"Bearer {traced_client}",
+            "traceparent": f"00-{trace_id}-{CALLER_SPAN_ID}-01",
+        },
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    event_uid = response.json()["event"]
+
+    def delivered():
+        return [
+            request
+            for request in webhook_receiver.requests
+            if request["headers"].get("webhook-id") == event_uid
+        ]
+
+    assert wait_for(delivered, timeout=120), "the webhook never arrived"
+
+    def chain():
+        """The delivery's span to this receiver, then its ancestors, nearest first."""
+        by_id = {span["span_id"]: span for span in collector.of_trace(trace_id)}
+        deliveries = [
+            span
+            for span in by_id.values()
+            if span["name"] == "POST" and span["attributes"].get("url.full") == webhook_receiver.url
+        ]
+        found = deliveries[:1]
+        while found and found[-1]["parent_span_id"] in by_id:
+            found.append(by_id[found[-1]["parent_span_id"]])
+        return found
+
+    # spans are exported in batches, a moment after they end
+    assert wait_for(
+        lambda: len(chain()) == 5, timeout=60
+    ), f"spans of the trace: {[s['name'] for s in collector.of_trace(trace_id)]}"
+    delivery, job, emit, apply, server = chain()
+    # one trace, in parent order: caller -> request -> apply -> emit -> job -> delivery
+    assert [span["name"] for span in (server, apply, emit, job)] == [
+        ROUTE,
+        "apply test.traced.v1",
+        f"emit {EVENT_TYPE}",
+        "process mfg.integration.webhook.endpoint._drain",
+    ]
+    assert server["parent_span_id"] == CALLER_SPAN_ID
+    assert [span["kind"] for span in (server, apply, emit, job, delivery)] == [
+        "SPAN_KIND_SERVER",
+        "SPAN_KIND_INTERNAL",
+        "SPAN_KIND_PRODUCER",
+        "SPAN_KIND_CONSUMER",
+        "SPAN_KIND_CLIENT",
+    ]
+    assert server["attributes"]["http.route"] == "/api/mfg/v1/test/traced"
+    assert server["attributes"]["http.response.status_code"] == 200
+    assert job["attributes"]["messaging.system"] == "queue_job"
+    assert delivery["attributes"]["url.full"] == webhook_receiver.url
+    assert delivery["attributes"]["http.response.status_code"] == 200
+    assert {span["service"] for span in chain()} == {"odoo-e2e"}
+    # the answer names the request's span; the receiver got the delivery's
+    assert response.headers["traceparent"] == f"00-{trace_id}-{server['span_id']}-01"
+    (request,) = delivered()
+    assert request["headers"]["traceparent"] == f"00-{trace_id}-{delivery['span_id']}-01"
+    # the event itself carries the emit's span, as stored in the outbox
+    assert json.loads(request["body"])["traceparent"] == f"00-{trace_id}-{emit['span_id']}-01"
