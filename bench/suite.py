@@ -31,6 +31,8 @@ from broker_harness import start_consumer, stop_consumer  # noqa: E402
 from credentials import issue_credentials  # noqa: E402
 from harness import odoo_shell, start_server, stop_server  # noqa: E402
 
+import observability  # noqa: E402
+
 API = "/api/mfg/v1"
 THREADS = 4
 WEBHOOK_ADDON = HERE.parent / "addons" / "mfg_integration_webhook"
@@ -898,10 +900,12 @@ def main(argv=None):
         parser.error("the broker measures need --amqp-url or MFG_AMQP_URL")
     sizes = (
         {"inbound": 6, "overhead": 200, "mapping": 1000, "events": 100, "batch": 30,
-         "broker_inbound": 6, "backlog": 500, "window": 5, "health": 20000}
+         "broker_inbound": 6, "backlog": 500, "window": 5, "health": 20000,
+         "log_rows": 20_000, "scrapes": 20, "obs_overhead": 200}
         if args.quick
         else {"inbound": 200, "overhead": 2000, "mapping": 20000, "events": 1500, "batch": 500,
-              "broker_inbound": 50, "backlog": 10000, "window": 30, "health": 1_000_000}
+              "broker_inbound": 50, "backlog": 10000, "window": 30, "health": 1_000_000,
+              "log_rows": 1_000_000, "scrapes": 50, "obs_overhead": 2000}
     )  # fmt: skip
     if args.batch:
         sizes["batch"] = args.batch
@@ -1046,6 +1050,22 @@ def main(argv=None):
         )
     receiver.stop()
     rows.extend(broker_rows)
+    # last: it copies the database, which no server may hold meanwhile
+    rows.extend(
+        observability.measure(
+            args,
+            sizes,
+            logs,
+            {
+                "run_parallel": run_parallel,
+                "thread_session": thread_session,
+                "percentile": percentile,
+                "verdict": verdict,
+                "issue_credentials": issue_credentials,
+                "progress": progress,
+            },
+        )
+    )
     progress("done")
     width = max(len(row[0]) for row in rows)
     print(f"\n{'measure'.ljust(width)}  {'value':>10} {'p50':>8} {'p99':>8}")

@@ -297,6 +297,17 @@ rabbitmqctl_cmd() {
     fi
 }
 
+# --- Prometheus ---------------------------------------------------------------
+# Debian's prometheus package (the server and promtool): the tests check the
+# shipped rules with promtool and scrape a test server; setup/start --observe
+# runs one beside the demo
+ensure_prometheus() {
+    if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+        apt_install prometheus
+    fi
+    command -v prometheus >/dev/null || die "no prometheus after installing Debian's package"
+}
+
 db_exists() { [ "$(psql -d postgres -Atqc "select 1 from pg_database where datname='$1'")" = 1 ]; }
 
 drop_db() {

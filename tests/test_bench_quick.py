@@ -32,6 +32,9 @@ def test_quick_benchmark_prints_every_measure():
         "Odoo sink: events/s",
         "command queue, 2 consumer processes",
         "peak while it reads",
+        "p50 of a scrape, target <= 100 ms",
+        "telemetry off: addon uninstalled",
+        "on: metrics of 2 workers",
     ):
         assert measure in table, measure
     # every benchmark event reached the receiver, with one and with two job slots

@@ -50,7 +50,8 @@ class MfgIntegrationDemo(models.AbstractModel):
         """Submitted by the consultant, approved by the administrator: four eyes."""
         consultant = self._ref("user_consultant")
         admin = self.env.ref("base.user_admin")
-        for name in ("client_mes", "client_wms", "client_sup", "client_mes_02"):
+        clients = ("client_mes", "client_wms", "client_sup", "client_mes_02", "client_monitoring")
+        for name in clients:
             client = self._ref(name)
             if client.state == "draft":
                 client.with_user(consultant).action_submit()
@@ -142,6 +143,10 @@ class MfgIntegrationDemo(models.AbstractModel):
             client.key_ids._revoke(_("demo restarted"))
             _key, secret = self.env["mfg.integration.api.key"]._issue(client)
             keys[client.system_id.code] = secret
+        # the key a Prometheus scrapes /metrics with (scope metrics:read)
+        monitoring = self._ref("client_monitoring")
+        monitoring.key_ids._revoke(_("demo restarted"))
+        _key, metrics_key = self.env["mfg.integration.api.key"]._issue(monitoring)
         secrets = {}
         for name in ("endpoint_mes", "endpoint_wms"):
             endpoint = self._ref(name)
@@ -160,6 +165,7 @@ class MfgIntegrationDemo(models.AbstractModel):
         orders, deliveries = self._top_up()
         credentials = {
             "keys": keys,
+            "metrics_key": metrics_key,
             "secrets": secrets,
             "purchase_orders": orders.filtered(lambda o: o.receipt_status != "full").mapped("name"),
             "deliveries": deliveries.filtered(lambda p: p.state == "assigned").mapped("name"),
