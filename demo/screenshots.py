@@ -151,6 +151,11 @@ def screens(server):
             ".o-mail-Message",
         ),
         ("10-message-log.png", f"/odoo/{core}.mfg_integration_message_log_action", ".o_data_row"),
+        (
+            "11-integration-health.png",
+            "/odoo/action-mfg_integration_observability.mfg_integration_health_action",
+            ".o_mfg_health_system_row",
+        ),
     ]
 
 

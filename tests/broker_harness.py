@@ -66,31 +66,10 @@ def configure_broker(server, amqp_url, prefix, max_attempts=2):
     administrator; returns their names, ids and the client's API key."""
     parts = urlsplit(amqp_url)
     url = urlunsplit((parts.scheme, f"{parts.hostname}:{parts.port or 5672}", parts.path, "", ""))
-    server.login()
+    client, key = server.approved_client(
+        prefix.upper(), ["mapping:read"], rate_limit_burst=100000, rate_limit_per_minute=600000
+    )
     call = server.call
-    system = call("mfg.integration.system", "create", {"name": prefix, "code": prefix.upper()})
-    scope = call("mfg.integration.scope", "search", [("code", "=", "mapping:read")], limit=1)
-    client = call(
-        "mfg.integration.client",
-        "create",
-        {
-            "name": prefix,
-            "system_id": system,
-            "scope_ids": [(6, 0, scope)],
-            "rate_limit_burst": 100000,
-            "rate_limit_per_minute": 600000,
-        },
-    )
-    call(
-        "mfg.integration.client",
-        "write",
-        [client],
-        {"state": "approved"},
-        context={"mfg_client_lifecycle": True},
-    )
-    key = call("mfg.integration.client", "action_issue_key", [client])["context"][
-        "mfg_api_key_secret"
-    ]
     connection = call(
         "mfg.integration.broker.connection",
         "create",

@@ -73,6 +73,28 @@ class OdooServer:
             {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
         )
 
+    def approved_client(self, code, scopes, **values):
+        """A connected system ``code`` and an approved API client of it with
+        the scopes named, made as the administrator; returns (client id, key)."""
+        self.login()
+        system = self.call("mfg.integration.system", "create", {"name": code, "code": code})
+        scope_ids = self.call("mfg.integration.scope", "search", [("code", "in", scopes)])
+        client = self.call(
+            "mfg.integration.client",
+            "create",
+            {"name": code, "system_id": system, "scope_ids": [(6, 0, scope_ids)], **values},
+        )
+        # approved directly: the four-eyes approval has tests of its own
+        self.call(
+            "mfg.integration.client",
+            "write",
+            [client],
+            {"state": "approved"},
+            context={"mfg_client_lifecycle": True},
+        )
+        action = self.call("mfg.integration.client", "action_issue_key", [client])
+        return client, action["context"]["mfg_api_key_secret"]
+
     def sql(self, query):
         """Run SQL in the server's database, as a DBA would (psql)."""
         result = subprocess.run(

@@ -67,26 +67,9 @@ def traced_client(traced_server, webhook_receiver):
     """An approved API client with a key, and an endpoint that takes the
     traced command's event."""
     server = traced_server
-    server.login()
+    # the database may have served a run before
+    client, key = server.approved_client(f"TRC-{uuid.uuid4().hex[:8]}", ["mapping:read"])
     call = server.call
-    code = f"TRC-{uuid.uuid4().hex[:8]}"  # the database may have served a run before
-    system = call("mfg.integration.system", "create", {"name": code, "code": code})
-    scope = call("mfg.integration.scope", "search", [("code", "=", "mapping:read")], limit=1)
-    client = call(
-        "mfg.integration.client",
-        "create",
-        {"name": "Traced MES", "system_id": system, "scope_ids": [(6, 0, scope)]},
-    )
-    call(
-        "mfg.integration.client",
-        "write",
-        [client],
-        {"state": "approved"},
-        context={"mfg_client_lifecycle": True},
-    )
-    key = call("mfg.integration.client", "action_issue_key", [client])["context"][
-        "mfg_api_key_secret"
-    ]
     endpoint = call(
         "mfg.integration.webhook.endpoint",
         "create",

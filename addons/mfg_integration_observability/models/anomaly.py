@@ -303,7 +303,7 @@ class MfgIntegrationAnomaly(models.Model):
                 subscriber_id
             ).exists().display_name or _("Subscriber %s", subscriber_id)
         system = self.env["mfg.integration.system"].sudo().browse(system_id).exists()
-        return system.code if system else _("Unidentified callers")
+        return system.code if system else _("No connected system")
 
     def _subscriber(self):
         self.ensure_one()

@@ -122,7 +122,7 @@ class MfgIntegrationHealth(models.AbstractModel):
                 ("create_date", ">=", fields.Datetime.to_string(since)),
                 ("create_date", "<", fields.Datetime.to_string(until)),
             ]
-            title = names.get(system_id) or _("Unidentified callers")
+            title = names.get(system_id) or _("No connected system")
             figures.update(
                 id=system_id,
                 name=title,
