@@ -1050,7 +1050,7 @@ def main(argv=None):
         )
     receiver.stop()
     rows.extend(broker_rows)
-    # last: it copies the database, which no server may hold meanwhile
+    # last: it inserts a million message-log rows
     rows.extend(
         observability.measure(
             args,
