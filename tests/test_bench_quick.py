@@ -33,7 +33,7 @@ def test_quick_benchmark_prints_every_measure():
         "command queue, 2 consumer processes",
         "peak while it reads",
         "p50 of a scrape, target <= 100 ms",
-        "telemetry off: addon uninstalled",
+        "off: metrics switched off, no tracing",
         "on: metrics of 2 workers",
         "OCA FastAPI + fastapi_auth_api_key, known ids, 1 request",
         "OCA FastAPI + fastapi_auth_api_key, same JSON",
