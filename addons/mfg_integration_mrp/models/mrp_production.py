@@ -28,6 +28,9 @@ class MrpProduction(models.Model):
         and the scrap."""
         self.ensure_one()
         self._mfg_check_open()
+        # before the first write: the reservations and quants this changes are
+        # the ones other confirmations of these products change too
+        self._mfg_wait_for_stock_writers()
         if finished_lot:
             self.lot_producing_id = finished_lot
         elif self.product_id.tracking != "none" and produced_qty:
