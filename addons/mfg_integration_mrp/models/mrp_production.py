@@ -44,7 +44,9 @@ class MrpProduction(models.Model):
         if scrapped_qty:
             self.mfg_scrapped_qty += scrapped_qty
         if note:
-            self.message_post(body=note)
+            # an internal note nobody is notified of: logged, not posted (no
+            # follower or notification work on the confirmation's path)
+            self._message_log(body=note)
 
     def _mfg_close(self, system=None, correlation_id=None):
         """Mark the order done without backorder; return the variance recorded
