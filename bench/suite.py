@@ -950,9 +950,10 @@ def main(argv=None):
         mes = Rest(server.url, credentials["keys"]["MES-01"])
         wms = Rest(server.url, credentials["keys"]["WMS-01"])
 
-        for title, external_id, lot_tracked, rpc_label in (
-            ("Inbound: production confirmation, 4 clients", "BENCH-1", False, "1 call"),
-            ("Inbound: the same with a finished lot", "BENCH-LOT-1", True, "3 calls"),
+        # where JSON-RPC needs one call the route must only keep up; several: be faster
+        for title, external_id, lot_tracked, rpc_label, target in (
+            ("Inbound: production confirmation, 4 clients", "BENCH-1", False, "1 call", 1.0),
+            ("Inbound: the same with a finished lot", "BENCH-LOT-1", True, "3 calls", 1.5),
         ):
             progress(title)
             reset_peak_memory(process)
@@ -979,9 +980,18 @@ def main(argv=None):
             )
             rows.append(
                 (
-                    "  ratio REST / JSON-RPC, target >= 1.5",
+                    f"  ratio REST / JSON-RPC, target >= {target}",
                     f"{rest_rate / rpc_rate:.2f}",
-                    verdict(rest_rate / rpc_rate >= 1.5),
+                    verdict(rest_rate / rpc_rate >= target),
+                    "",
+                )
+            )
+            tail = percentile(rest_lat, 0.99) / statistics.median(rest_lat)
+            rows.append(
+                (
+                    "  tail: p99 / p50 of the route, target <= 3",
+                    f"{tail:.2f}",
+                    verdict(tail <= 3),
                     "",
                 )
             )
