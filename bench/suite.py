@@ -1120,9 +1120,7 @@ def main(argv=None):
             "",
         )
     )
-    rows.append(
-        ("  look-ups answered by the cache / all", f"{hits:.0f}/{hits + misses:.0f}", "", "")
-    )
+    rows.append(("  look-ups of the cache: hits; misses", f"{hits:.0f}", f"{misses:.0f}", ""))
     rows.append(
         (
             "  hit ratio, target >= 99%",

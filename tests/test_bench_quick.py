@@ -35,6 +35,9 @@ def test_quick_benchmark_prints_every_measure():
         "p50 of a scrape, target <= 100 ms",
         "telemetry off: addon uninstalled",
         "on: metrics of 2 workers",
+        "look-ups of the cache: hits; misses",
+        "hit ratio, target >= 99%",
+        "wall time of the whole benchmark",
     ):
         assert measure in table, measure
     # every benchmark event reached the receiver, with one and with two job slots
