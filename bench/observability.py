@@ -14,6 +14,7 @@ database, and what counting metrics and tracing spans cost the inbound hot path.
 """
 
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -133,7 +134,17 @@ def copy_without_observability(args, db):
     hold a connection to ``db`` meanwhile)."""
     subprocess.run(["dropdb", "--if-exists", db], check=True, capture_output=True)
     subprocess.run(["createdb", "-T", args.db, db], check=True, capture_output=True)
-    output = odoo_shell(args.odoo_src, args.conf2, db, UNINSTALL)
+    # Odoo refuses to uninstall a module that the process loads server-wide
+    conf = Path(tempfile.mkdtemp(prefix="mfg-bench-conf-")) / "uninstall.conf"
+    conf.write_text(
+        re.sub(
+            r"^server_wide_modules\s*=.*$",
+            "server_wide_modules = base,web",
+            Path(args.conf2).read_text(),
+            flags=re.MULTILINE,
+        )
+    )
+    output = odoo_shell(args.odoo_src, str(conf), db, UNINSTALL)
     assert "STATE uninstalled" in output, output[-2000:]
 
 
