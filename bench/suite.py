@@ -964,12 +964,12 @@ def main(argv=None):
         parser.error("the broker measures need --amqp-url or MFG_AMQP_URL")
     sizes = (
         {"inbound": 6, "overhead": 200, "mapping": 1000, "events": 100, "batch": 30,
-         "batch_rpc": 30, "simulator": 8, "simulator_warm_up": 4,
+         "batch_rpc": 30, "simulator": 5, "simulator_warm_up": 2,
          "broker_inbound": 6, "backlog": 500, "window": 5, "health": 20000,
          "log_rows": 20_000, "scrapes": 20, "obs_overhead": 200}
         if args.quick
         else {"inbound": 200, "overhead": 2000, "mapping": 20000, "events": 1500,
-              "batch": 10000, "batch_rpc": 500, "simulator": 60, "simulator_warm_up": 15,
+              "batch": 10000, "batch_rpc": 500, "simulator": 40, "simulator_warm_up": 10,
               "broker_inbound": 50, "backlog": 10000, "window": 30, "health": 1_000_000,
               "log_rows": 1_000_000, "scrapes": 50, "obs_overhead": 2000}
     )  # fmt: skip
