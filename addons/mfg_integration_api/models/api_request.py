@@ -1,4 +1,5 @@
 import json
+import threading
 import time
 
 from odoo import _, api, fields, models
@@ -7,6 +8,9 @@ from ..api_types import ApiResponse
 from ..problems import ApiProblem
 from ..routing import API_PREFIX
 from .api_context import ApiContext
+
+# items of a non-atomic batch applied between two commits of its job
+COMMIT_EVERY = 100
 
 REQUEST_STATES = [
     ("queued", "Queued"),
@@ -200,13 +204,23 @@ class MfgIntegrationApiRequest(models.Model):
                 )
                 failed._notify_failure(problem)
         else:
-            for item in items:
+            for applied, item in enumerate(items, 1):
                 try:
                     item._apply(ctx, command)
                 except ApiProblem as problem:
                     item._notify_failure(problem)
+                if applied % COMMIT_EVERY == 0 and applied < len(items):
+                    request._commit_progress()
         done, failed = request._update_counts()
         return _("%(done)s applied, %(failed)s failed", done=done, failed=failed)
+
+    def _commit_progress(self):
+        """Commit the items applied so far (each with its business change and
+        its events): a long transaction makes every further item slower (each
+        one updates the same rows again), and a job that stops is retried from
+        the first item not done."""
+        if not getattr(threading.current_thread(), "testing", False):
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _update_counts(self):
         done = len(self.item_ids.filtered(lambda item: item.state == "done"))

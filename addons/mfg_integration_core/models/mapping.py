@@ -18,6 +18,10 @@ from ..exceptions import (
     UnmappedRecordError,
 )
 
+# the cross-references of one system and object type are cached as a whole
+# when there are at most this many: then an identifier never seen before (a new
+# order, a new lot, a record just created) is answered without a query
+XREF_TABLE_LIMIT = 1000
 GENERATION_SEQUENCE = "mfg_integration_mapping_generation"
 GENERATION_KEY = "mfg_integration_mapping_generation"
 LINKS_KEY = "mfg_integration_links"
@@ -125,6 +129,44 @@ class MfgIntegrationMapping(models.AbstractModel):
         self.env.cr.execute("SELECT nextval(%s)", [GENERATION_SEQUENCE])
         self.env.cr.cache.pop(GENERATION_KEY, None)
 
+    def _xref_tables(self, system_id, type_ids, cache):
+        """The cross-references of a system for each object type, as cached
+        tables: ``[{"ids": {external id: res id}, "records": {(model, res id):
+        [external ids]}}]``, and whether the cache held them all already. None
+        instead of the list when a type has more than XREF_TABLE_LIMIT of them
+        (they are then looked up and cached one by one), or in a transaction
+        that changed mappings (it reads around the cache)."""
+        if self.env.cr.postcommit.data.get(GENERATION_KEY):
+            return None, False
+        tables, cached = [], True
+        for type_id in type_ids:
+            key = ("xrefs", system_id, type_id)
+            table = cache.get(key, _MISSING)
+            if table is _MISSING:
+                cached = False
+                table = cache[key] = self._load_xref_table(system_id, type_id)
+            if table is None:
+                return None, cached
+            tables.append(table)
+        return tables, cached
+
+    def _load_xref_table(self, system_id, type_id):
+        self._flush_sources()
+        self.env.cr.execute(
+            """SELECT external_id, res_model, res_id FROM mfg_integration_xref
+                WHERE system_id = %s AND object_type_id = %s
+                LIMIT %s""",
+            (system_id, type_id, XREF_TABLE_LIMIT + 1),
+        )
+        rows = self.env.cr.fetchall()
+        if len(rows) > XREF_TABLE_LIMIT:
+            return None
+        table = {"ids": {}, "records": {}}
+        for external_id, res_model, res_id in rows:
+            table["ids"][external_id] = res_id
+            table["records"].setdefault((res_model, res_id), []).append(external_id)
+        return table
+
     def _flush_sources(self):
         for model in (
             "mfg.integration.system",
@@ -200,18 +242,23 @@ class MfgIntegrationMapping(models.AbstractModel):
         cache = self._mapping_cache()
         system_id, system_code = self._system(system, cache)
         type_id, type_code, model = self._object_type(object_type, system_code, cache)
-        key = ("record", system_id, type_id, external_id)
-        res_id = cache.get(key, _MISSING)
-        self._count_lookup("xref", res_id)
-        if res_id is _MISSING:
-            self._flush_sources()
-            self.env.cr.execute(
-                """SELECT res_id FROM mfg_integration_xref
-                    WHERE system_id = %s AND object_type_id = %s AND external_id = %s""",
-                (system_id, type_id, external_id),
-            )
-            row = self.env.cr.fetchone()
-            res_id = cache[key] = row[0] if row else None
+        tables, cached = self._xref_tables(system_id, [type_id], cache)
+        if tables is not None:
+            self._count_lookup("xref", None if cached else _MISSING)
+            res_id = tables[0]["ids"].get(external_id)
+        else:
+            key = ("record", system_id, type_id, external_id)
+            res_id = cache.get(key, _MISSING)
+            self._count_lookup("xref", res_id)
+            if res_id is _MISSING:
+                self._flush_sources()
+                self.env.cr.execute(
+                    """SELECT res_id FROM mfg_integration_xref
+                        WHERE system_id = %s AND object_type_id = %s AND external_id = %s""",
+                    (system_id, type_id, external_id),
+                )
+                row = self.env.cr.fetchone()
+                res_id = cache[key] = row[0] if row else None
         if res_id is None:
             res_id = self._linked(("record", system_id, type_id, external_id))
         if res_id is None:
@@ -255,19 +302,30 @@ class MfgIntegrationMapping(models.AbstractModel):
                     .search([("model", "=", record._name)])
                     .ids
                 )
-        key = ("external", system_id, tuple(type_ids), record._name, record.id)
-        found = cache.get(key, _MISSING)
-        self._count_lookup("xref", found)
-        if found is _MISSING:
-            self._flush_sources()
-            self.env.cr.execute(
-                """SELECT external_id FROM mfg_integration_xref
-                    WHERE system_id = %s AND object_type_id = ANY(%s)
-                      AND res_model = %s AND res_id = %s
-                 ORDER BY external_id""",
-                (system_id, type_ids, record._name, record.id),
+        tables, cached = self._xref_tables(system_id, type_ids, cache)
+        if tables is not None:
+            self._count_lookup("xref", None if cached else _MISSING)
+            found = tuple(
+                sorted(
+                    external_id
+                    for table in tables
+                    for external_id in table["records"].get((record._name, record.id), ())
+                )
             )
-            found = cache[key] = tuple(row[0] for row in self.env.cr.fetchall())
+        else:
+            key = ("external", system_id, tuple(type_ids), record._name, record.id)
+            found = cache.get(key, _MISSING)
+            self._count_lookup("xref", found)
+            if found is _MISSING:
+                self._flush_sources()
+                self.env.cr.execute(
+                    """SELECT external_id FROM mfg_integration_xref
+                        WHERE system_id = %s AND object_type_id = ANY(%s)
+                          AND res_model = %s AND res_id = %s
+                     ORDER BY external_id""",
+                    (system_id, type_ids, record._name, record.id),
+                )
+                found = cache[key] = tuple(row[0] for row in self.env.cr.fetchall())
         if not found:
             found = self._linked(("external", system_id, tuple(type_ids), record._name, record.id))
         if len(found) > 1:

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.addons.mfg_integration_core.exceptions import (
     AmbiguousMappingError,
     MappingError,
@@ -5,6 +7,8 @@ from odoo.addons.mfg_integration_core.exceptions import (
     UnmappedCodeError,
     UnmappedRecordError,
 )
+from odoo.addons.mfg_integration_core.models import mapping as mapping_module
+from odoo.addons.mfg_integration_core.models.mapping import _MISSING
 
 from .common import MappingCase
 
@@ -75,6 +79,61 @@ class TestCrossReferences(MappingCase):
             for _i in range(50):
                 self.engine.resolve_record("MES-01", "partner", "SUP-100")
                 self.engine.external_id_of("MES-01", self.supplier, "partner")
+
+    def test_identifiers_never_seen_need_no_cross_reference_query(self):
+        """A type's few cross-references are cached whole: a new order id or a
+        record just created is known to have none without asking the database
+        (only the link table, which traffic fills, is read), and the look-up is
+        counted as a hit of the cache."""
+        self.engine.resolve_record("MES-01", "partner", "SUP-100")
+        self.env["mfg.integration.link"].flush_model()
+        partner = self.env["res.partner"].create({"name": "Created by traffic"})
+        self.env.flush_all()
+        counted = []
+        with (
+            patch.object(
+                type(self.engine),
+                "_count_lookup",
+                lambda engine, kind, cached: counted.append(cached is not _MISSING),
+            ),
+            self.assertQueries(
+                [
+                    "SELECT res_id FROM mfg_integration_link WHERE system_id = %s AND "
+                    "object_type_id = %s AND external_id = %s",
+                    "SELECT external_id FROM mfg_integration_link WHERE system_id = %s AND "
+                    "object_type_id = ANY(%s) AND res_model = %s AND res_id = %s AND "
+                    "external_id IS NOT NULL ORDER BY external_id",
+                ],
+                flush=False,
+            ),
+        ):
+            self.assertFalse(
+                self.engine.resolve_record("MES-01", "partner", "NEW-1", raise_if_missing=False)
+            )
+            self.assertIsNone(
+                self.engine.external_id_of("MES-01", partner, "partner", raise_if_missing=False)
+            )
+        self.assertEqual(counted, [True, True])
+        # a cross-reference made later is found: the change drops the cached table
+        self._xref(self.mes, self.type_partner, "NEW-1", partner)
+        self.assertEqual(self.engine.resolve_record("MES-01", "partner", "NEW-1"), partner)
+        self.assertEqual(self.engine.external_id_of("MES-01", partner, "partner"), "NEW-1")
+
+    def test_many_cross_references_are_cached_one_by_one(self):
+        """Above the table limit, each look-up is cached by itself, with the same answers."""
+        with patch.object(mapping_module, "XREF_TABLE_LIMIT", 1):
+            self._xref(self.mes, self.type_partner, "SUP-101", self.supplier_2)
+            self._forget_pending_mapping_changes()
+            self.assertEqual(
+                self.engine.resolve_record("MES-01", "partner", "SUP-101"), self.supplier_2
+            )
+            self.assertFalse(
+                self.engine.resolve_record("MES-01", "partner", "NEW-2", raise_if_missing=False)
+            )
+            self.assertEqual(self.engine.external_id_of("MES-01", self.supplier), "SUP-100")
+            cache = self.engine._mapping_cache()
+            self.assertIsNone(cache[("xrefs", self.mes.id, self.type_partner.id)])
+            self.assertIn(("record", self.mes.id, self.type_partner.id, "SUP-101"), cache)
 
     def test_transaction_with_pending_changes_reads_around_the_cache(self):
         self.engine.resolve_record("MES-01", "partner", "SUP-100")

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.tests import tagged
 
 from .common import ApiCase
@@ -41,7 +43,19 @@ class TestStockRoutes(ApiCase):
         ]
         movements[10]["unit"] = "LBR"
         movements[500]["product"] = "CMP-404"
-        result = self.run_batch(movements)
+        Request = type(self.env["mfg.integration.api.request"])
+        committed = []  # items with an outcome at each commit of the job
+        with patch.object(
+            Request,
+            "_commit_progress",
+            autospec=True,
+            side_effect=lambda request: committed.append(
+                len(request.item_ids.filtered(lambda item: item.state != "pending"))
+            ),
+        ):
+            result = self.run_batch(movements)
+        # the job commits every 100 items, each item with its change and its outcome
+        self.assertEqual(committed, list(range(100, 1000, 100)))
         self.assertEqual(
             (result["status"], result["items"], result["done"], result["failed"]),
             ("partial", 1000, 998, 2),
