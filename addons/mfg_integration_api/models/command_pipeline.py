@@ -158,7 +158,7 @@ class MfgIntegrationCommand(models.AbstractModel):
     def _execute_in_span(self, invocation, problem=None):
         started = time.perf_counter()
         invocation.correlation_id = (invocation.correlation_id or str(uuid.uuid4()))[:128]
-        state = {"client": None, "record": None, "error": None}
+        state = {"client": None, "record": None, "error": None, "auth": None}
         try:
             if problem:
                 raise problem
@@ -192,15 +192,28 @@ class MfgIntegrationCommand(models.AbstractModel):
         self._count_request(invocation, response, state, latency_ms)
         return response
 
+    def _client_facts(self, state):
+        """(system id, system code, company id) of the calling client: from
+        what authentication read (cached), else from the client record (a
+        refused caller), else nothing."""
+        auth = state.get("auth")
+        facts = auth.facts if auth is not None else None
+        if facts is not None:
+            return facts.system_id, facts.system_code, facts.company_id
+        client = state.get("client")
+        if client:
+            return client.system_id.id, client.system_id.code, client.company_id.id
+        return False, None, False
+
     def _count_request(self, invocation, response, state, latency_ms):
         """Count the request and its latency in the metrics."""
         telemetry = self.env["mfg.integration.telemetry"]
         command = invocation.command.label if invocation.command else "unknown"
-        client = state.get("client")
+        _system_id, system_code, _company_id = self._client_facts(state)
         telemetry._count(
             "mfg_requests_total",
             command=command,
-            system=(client.system_id.code if client else None) or "unknown",
+            system=system_code or "unknown",
             status=str(response.status),
             transport=invocation.transport,
         )
@@ -229,6 +242,7 @@ class MfgIntegrationCommand(models.AbstractModel):
         auth = self._identify(invocation.identity, command)
         client = auth.client.sudo()
         state["client"] = client
+        state["auth"] = auth
         if command.query_schema:
             errors = schema_errors(command.query_schema, invocation.query)
             if errors:
@@ -248,10 +262,11 @@ class MfgIntegrationCommand(models.AbstractModel):
             if command.upgrade:
                 payload = command.upgrade(payload)
         env = self._caller_env(auth, invocation)
+        system_id = auth.facts.system_id if auth.facts else client.system_id.id
         ctx = ApiContext(
             env=env,
             client=client.with_env(env),
-            system=client.system_id.with_env(env),
+            system=env["mfg.integration.system"].browse(system_id or ()),
             command=command,
             correlation_id=invocation.correlation_id,
             query=invocation.query,
@@ -267,6 +282,8 @@ class MfgIntegrationCommand(models.AbstractModel):
                 replay.headers["Idempotent-Replayed"] = "true"
                 state["replayed"] = True
                 return replay
+            # its outcome is stored with the log row, in one round trip (_record)
+            state["idempotency"] = (idempotency, invocation.keep_refusals)
         try:
             if command.mode == "async":
                 response = self.env["mfg.integration.api.request"]._accept(ctx, payload)
@@ -279,8 +296,6 @@ class MfgIntegrationCommand(models.AbstractModel):
             state["error"] = refused.detail
             self.env["mfg.integration.api"]._on_request_refused(ctx, refused)
         response.headers.update(auth.headers)
-        if idempotency:
-            idempotency._finish(response, keep_refusal=invocation.keep_refusals)
         return response
 
     @api.model
@@ -388,9 +403,20 @@ class MfgIntegrationCommand(models.AbstractModel):
         return f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
 
     def _record(self, invocation, response, state, latency_ms):
+        """Store the outcome under the idempotency key (if one was claimed)
+        and write the message log row: one round trip to the database, in
+        the transaction of the command, so both commit with what it did."""
+        statements = []
+        claim = state.pop("idempotency", None)
+        if claim:
+            idempotency, keep_refusal = claim
+            statements.append(idempotency._finish_sql(response, keep_refusal=keep_refusal))
         if not self.env["mfg.integration.auth"]._refusal_logged(state.get("problem")):
-            return  # a refused credential: counted by governance, only sampled here
-        client = state.get("client")
+            # a refused credential: counted by governance, only sampled here
+            for statement in statements:
+                self.env.cr.execute(statement)
+            return
+        system_id, _system_code, company_id = self._client_facts(state)
         status = response.status
         outcome = (
             "accepted"
@@ -405,7 +431,7 @@ class MfgIntegrationCommand(models.AbstractModel):
         reason = getattr(state.get("problem"), "reason", None)
         values = {
             "direction": "inbound",
-            "system_id": client.system_id.id if client else False,
+            "system_id": system_id or False,
             "route": invocation.channel,
             "method": invocation.method,
             "correlation_id": invocation.correlation_id,
@@ -417,8 +443,10 @@ class MfgIntegrationCommand(models.AbstractModel):
             "request_payload": invocation.raw or None,
             "response_payload": response.body,
             "error": error if not reason else f"{error} ({reason})",
-            "company_id": client.company_id.id if client else self.env.company.id,
+            "company_id": company_id or self.env.company.id,
         }
         if state.get("replayed"):
             values["error"] = "replayed from the Idempotency-Key store"
-        self.env["mfg.integration.message.log"]._log_exchange(values, record=state.get("record"))
+        self.env["mfg.integration.message.log"]._log_exchange_after(
+            statements, values, record=state.get("record")
+        )
