@@ -210,7 +210,10 @@ def main(argv=None):
     parser.add_argument("-d", "--db", required=True)
     parser.add_argument("--odoo-src", default=os.environ.get("ODOO_SRC", "/opt/odoo/18.0"))
     parser.add_argument("--count", type=int, default=500)
-    parser.add_argument("--cprofile", action="store_true", help="also the route's top functions")
+    parser.add_argument(
+        "--cprofile", action="store_true", help="also the route's top functions (CPU time)"
+    )
+    parser.add_argument("--cprofile-sort", default="tottime", help="tottime, cumulative...")
     parser.add_argument(
         "--sql", action="store_true", help="also the SQL statements of one request, by stage"
     )
@@ -274,12 +277,12 @@ def main(argv=None):
         for label, query in SQL_TRACE.pop():
             print(f"  [{label}] {' '.join(query.split())[:160]}")
     if args.cprofile:
-        profile = cProfile.Profile()
+        profile = cProfile.Profile(time.thread_time)  # CPU time: waits left out
         profile.enable()
         for n in range(args.count):
             route(n)
         profile.disable()
-        pstats.Stats(profile).sort_stats("tottime").print_stats(30)
+        pstats.Stats(profile).sort_stats(args.cprofile_sort).print_stats(40)
     return 0
 
 

@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from odoo import api, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL
 
 from odoo.addons.mfg_integration_core.exceptions import MappingError, StateConflictError
 from odoo.addons.mfg_integration_governance.models.auth import AuthRefused
@@ -158,7 +159,8 @@ class MfgIntegrationCommand(models.AbstractModel):
     def _execute_in_span(self, invocation, problem=None):
         started = time.perf_counter()
         invocation.correlation_id = (invocation.correlation_id or str(uuid.uuid4()))[:128]
-        state = {"client": None, "record": None, "error": None, "auth": None}
+        # pending: statements of this transaction that can wait for the log row's
+        state = {"client": None, "record": None, "error": None, "auth": None, "pending": []}
         try:
             if problem:
                 raise problem
@@ -288,7 +290,10 @@ class MfgIntegrationCommand(models.AbstractModel):
             if command.mode == "async":
                 response = self.env["mfg.integration.api.request"]._accept(ctx, payload)
             else:
-                result = self._apply(ctx, command, payload, invocation.params)
+                # the savepoint is released with the log row, in one round trip (_record)
+                result = self._apply(
+                    ctx, command, payload, invocation.params, pending=state["pending"]
+                )
                 state["record"] = result.record
                 response = ApiResponse(command.success_status, result.data)
         except ApiProblem as refused:
@@ -299,26 +304,37 @@ class MfgIntegrationCommand(models.AbstractModel):
         return response
 
     @api.model
-    def _apply(self, ctx, command, payload, params=None):
+    def _apply(self, ctx, command, payload, params=None, pending=None):
         """Run a command's handler in a savepoint; return a CommandResult.
-        Every failure becomes an ApiProblem and leaves nothing behind."""
+        Every failure becomes an ApiProblem and leaves nothing behind.
+
+        :param pending: a list to append the release of the savepoint to (SQL),
+            for the caller to send with its next statement, instead of a round
+            trip of its own; until then what follows runs in the savepoint,
+            and the transaction's end releases it in any case
+        """
         model_name, method_name = command.handler.split(":")
         handler = getattr(ctx.env[model_name], method_name)
+        savepoint = self.env.cr.savepoint()
         try:
             try:
-                with (
-                    self.env.cr.savepoint(),
-                    self.env["mfg.integration.telemetry"]._span(
-                        f"apply {command.label}",
-                        attributes={"mfg.command": command.label, "db.system": "postgresql"},
-                    ),
+                with self.env["mfg.integration.telemetry"]._span(
+                    f"apply {command.label}",
+                    attributes={"mfg.command": command.label, "db.system": "postgresql"},
                 ):
                     result = handler(ctx, payload, **(params or {}))
                     ctx.env.flush_all()
             except Exception:
+                savepoint.close(rollback=True)
                 # links found inside the savepoint may be gone with it
                 self.env["mfg.integration.mapping"]._forget_links()
                 raise
+            if pending is None:
+                savepoint.close(rollback=False)
+            else:
+                self.env.cr.flush()
+                savepoint.closed = True
+                pending.append(SQL("RELEASE SAVEPOINT %s", SQL.identifier(savepoint.name)))
         except RETRYABLE:
             raise
         except ApiProblem:
@@ -406,7 +422,7 @@ class MfgIntegrationCommand(models.AbstractModel):
         """Store the outcome under the idempotency key (if one was claimed)
         and write the message log row: one round trip to the database, in
         the transaction of the command, so both commit with what it did."""
-        statements = []
+        statements = list(state.get("pending") or ())
         claim = state.pop("idempotency", None)
         if claim:
             idempotency, keep_refusal = claim
