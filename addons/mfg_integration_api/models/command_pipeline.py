@@ -61,6 +61,38 @@ def schema_errors(schema, instance):
     return errors
 
 
+class CommandSavepoint:
+    """The savepoint around a command's handler. Its SAVEPOINT and RELEASE
+    statements are SQL for the pipeline to send with statements of its own
+    (no round trip each); a rollback runs at once, and ends it."""
+
+    def __init__(self, cr):
+        cr.flush()  # what was written before belongs outside it
+        self.cr = cr
+        self.name = f"mfg_command_{uuid.uuid4().hex}"
+        self.closed = False
+        self.rolled_back = False
+
+    def open_sql(self):
+        return SQL("SAVEPOINT %s", SQL.identifier(self.name))
+
+    def release_sql(self):
+        self.closed = True
+        return SQL("RELEASE SAVEPOINT %s", SQL.identifier(self.name))
+
+    def rollback(self):
+        """Undo what was done since it opened (the ORM's caches with it)."""
+        self.cr.clear()
+        self.cr.execute(
+            SQL(
+                "ROLLBACK TO SAVEPOINT %s; RELEASE SAVEPOINT %s",
+                SQL.identifier(self.name),
+                SQL.identifier(self.name),
+            )
+        )
+        self.closed = self.rolled_back = True
+
+
 class MfgIntegrationCommand(models.AbstractModel):
     _name = "mfg.integration.command"
     _description = "Inbound Command Pipeline"
@@ -274,37 +306,63 @@ class MfgIntegrationCommand(models.AbstractModel):
             query=invocation.query,
             channel=invocation.channel,
         )
-        idempotency = None
+        savepoint = None
         if command.writes and invocation.idempotency_key:
-            idempotency, replay = self.env["mfg.integration.idempotency"]._begin(
-                client, invocation.idempotency_key, command, invocation
-            )
+            # the handler's savepoint is opened in the round trip that claims the key:
+            # a failed handler takes the claim with it, and the key is claimed again
+            savepoint = CommandSavepoint(self.env.cr)
+            replay = self._claim(invocation, client, state, before=savepoint.open_sql())
             if replay:
+                state["pending"].append(savepoint.release_sql())
                 replay.headers.update(auth.headers)
-                replay.headers["Idempotent-Replayed"] = "true"
-                state["replayed"] = True
                 return replay
-            # its outcome is stored with the log row, in one round trip (_record)
-            state["idempotency"] = (idempotency, invocation.keep_refusals)
         try:
             if command.mode == "async":
                 response = self.env["mfg.integration.api.request"]._accept(ctx, payload)
             else:
                 # the savepoint is released with the log row, in one round trip (_record)
                 result = self._apply(
-                    ctx, command, payload, invocation.params, pending=state["pending"]
+                    ctx,
+                    command,
+                    payload,
+                    invocation.params,
+                    pending=state["pending"],
+                    savepoint=savepoint,
                 )
                 state["record"] = result.record
                 response = ApiResponse(command.success_status, result.data)
         except ApiProblem as refused:
             response = self._problem_response(refused, invocation)
             state["error"] = refused.detail
+            if savepoint and savepoint.rolled_back:
+                replay = self._claim(invocation, client, state)
+                if replay:  # another request with this key came first meanwhile
+                    response = replay
             self.env["mfg.integration.api"]._on_request_refused(ctx, refused)
+        if savepoint and not savepoint.closed:
+            state["pending"].append(savepoint.release_sql())
         response.headers.update(auth.headers)
         return response
 
+    def _claim(self, invocation, client, state, before=None):
+        """Claim the invocation's idempotency key; return the stored outcome
+        to replay, or None (the claim's outcome is stored with the log row,
+        in one round trip: _record).
+
+        :param before: a statement to send in the same round trip, first
+        """
+        idempotency, replay = self.env["mfg.integration.idempotency"]._begin(
+            client, invocation.idempotency_key, invocation.command, invocation, before=before
+        )
+        if replay:
+            replay.headers["Idempotent-Replayed"] = "true"
+            state["replayed"] = True
+            return replay
+        state["idempotency"] = (idempotency, invocation.keep_refusals)
+        return None
+
     @api.model
-    def _apply(self, ctx, command, payload, params=None, pending=None):
+    def _apply(self, ctx, command, payload, params=None, pending=None, savepoint=None):
         """Run a command's handler in a savepoint; return a CommandResult.
         Every failure becomes an ApiProblem and leaves nothing behind.
 
@@ -312,10 +370,14 @@ class MfgIntegrationCommand(models.AbstractModel):
             for the caller to send with its next statement, instead of a round
             trip of its own; until then what follows runs in the savepoint,
             and the transaction's end releases it in any case
+        :param savepoint: a CommandSavepoint the caller has opened already
         """
         model_name, method_name = command.handler.split(":")
         handler = getattr(ctx.env[model_name], method_name)
-        savepoint = self.env.cr.savepoint()
+        cr = self.env.cr
+        if savepoint is None:
+            savepoint = CommandSavepoint(cr)
+            cr.execute(savepoint.open_sql())
         try:
             try:
                 with self.env["mfg.integration.telemetry"]._span(
@@ -325,16 +387,15 @@ class MfgIntegrationCommand(models.AbstractModel):
                     result = handler(ctx, payload, **(params or {}))
                     ctx.env.flush_all()
             except Exception:
-                savepoint.close(rollback=True)
+                savepoint.rollback()
                 # links found inside the savepoint may be gone with it
                 self.env["mfg.integration.mapping"]._forget_links()
                 raise
+            cr.flush()
             if pending is None:
-                savepoint.close(rollback=False)
+                cr.execute(savepoint.release_sql())
             else:
-                self.env.cr.flush()
-                savepoint.closed = True
-                pending.append(SQL("RELEASE SAVEPOINT %s", SQL.identifier(savepoint.name)))
+                pending.append(savepoint.release_sql())
         except RETRYABLE:
             raise
         except ApiProblem:

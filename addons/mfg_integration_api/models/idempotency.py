@@ -35,12 +35,14 @@ class MfgIntegrationIdempotency(models.Model):
     ]
 
     @api.model
-    def _begin(self, client, key, command, invocation):
+    def _begin(self, client, key, command, invocation, before=None):
         """Claim the key, or return the stored outcome to replay.
 
         A concurrent request with the same key waits on the unique index
         until the first one commits, then replays its outcome.
         Returns (claim record or None, ApiResponse to replay or None).
+
+        :param before: a statement (SQL) to send first, in the same round trip
         """
         if len(key) > 255:
             raise ApiProblem(
@@ -80,7 +82,7 @@ class MfgIntegrationIdempotency(models.Model):
         )
         # a new key (the usual case) costs this one statement; a key met
         # before is read, and claimed afresh only when its window has ended
-        cr.execute(claim)
+        cr.execute(SQL("%s; %s", before, claim) if before else claim)
         row = cr.fetchone()
         if row:
             return self.browse(row[0]), None
