@@ -57,7 +57,10 @@ def test_installing_the_demo_twice_created_nothing_twice(demo):
         == 9
     )
     clients = server.call("mfg.integration.client", "search_read", [], ["name", "state"])
-    assert sorted(c["state"] for c in clients) == ["approved"] * 4
+    # the four systems' clients and the monitoring system's (metrics:read)
+    assert sorted(c["state"] for c in clients) == ["approved"] * 5
+    assert "Plant monitoring (Prometheus)" in {c["name"] for c in clients}
+    assert credentials["metrics_key"]
     # MES-02 has no API key: its command queue vouches for it
     assert set(credentials["keys"]) == {"MES-01", "WMS-01", "SUP-PORTAL"}
     assert len(credentials["purchase_orders"]) == 10

@@ -25,6 +25,8 @@ _logger = logging.getLogger(__name__)
 
 DIRECTORY_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 DIRECTORY_OPTION = "mfg_integration_metrics_dir"
+# "mfg_integration_metrics = False" in the server's configuration: nothing is counted
+ENABLED_OPTION = "mfg_integration_metrics"
 # the metric types whose values only add up (we keep no multiprocess gauges)
 MERGED_TYPES = ("counter", "histogram")
 ARCHIVE = "archive"  # counter_archive.db holds what dead processes counted
@@ -34,6 +36,7 @@ _lock = threading.Lock()
 _metrics = {}  # name: prometheus metric, made at its first use
 _refused = set()  # names already reported as unusable: one log line each
 _registry = CollectorRegistry(auto_describe=True)  # this process's, when single-process
+_enabled = True
 
 
 def multiprocess_directory():
@@ -65,6 +68,11 @@ def configure(directory, server_start=False):
 def configure_from_server_config(config):
     """Find the directory (environment first, then the server option) and
     configure it; called once per process when the addon is loaded."""
+    global _enabled
+    _enabled = str(config.get(ENABLED_OPTION, True)).lower() not in ("0", "false", "no", "off")
+    if not _enabled:
+        _logger.info("Metrics are switched off (%s = False): nothing is counted", ENABLED_OPTION)
+        return None
     directory = multiprocess_directory() or config.get(DIRECTORY_OPTION)
     if not directory:
         if config.get("workers"):
@@ -129,6 +137,8 @@ def record(name, labels, definitions, amount=None, value=None):
 
     Telemetry never fails the work it measures: an undeclared metric or wrong
     labels are logged once (an error: a programming mistake) and dropped."""
+    if not _enabled:
+        return
     try:
         child = _metric(name, definitions)
         if labels or child._labelnames:

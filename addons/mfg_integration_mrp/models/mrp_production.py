@@ -28,6 +28,9 @@ class MrpProduction(models.Model):
         and the scrap."""
         self.ensure_one()
         self._mfg_check_open()
+        # before the first write: the reservations and quants this changes are
+        # the ones other confirmations of these products change too
+        self._mfg_wait_for_stock_writers()
         if finished_lot:
             self.lot_producing_id = finished_lot
         elif self.product_id.tracking != "none" and produced_qty:
@@ -41,7 +44,9 @@ class MrpProduction(models.Model):
         if scrapped_qty:
             self.mfg_scrapped_qty += scrapped_qty
         if note:
-            self.message_post(body=note)
+            # an internal note nobody is notified of: logged, not posted (no
+            # follower or notification work on the confirmation's path)
+            self._message_log(body=note)
 
     def _mfg_close(self, system=None, correlation_id=None):
         """Mark the order done without backorder; return the variance recorded

@@ -50,6 +50,17 @@ class TestCounting(TransactionCase):
         text = self.telemetry._render_metrics().decode()
         self.assertEqual(exposed(text, "mfg_deliveries_total", **labels), before + 3)
 
+    def test_metrics_switched_off_in_the_configuration_count_nothing(self):
+        labels = {"subscriber": "Switched off", "sink": "webhook", "outcome": "delivered"}
+        before = sample("mfg_deliveries_total", **labels)
+        self.addCleanup(setattr, metrics, "_enabled", metrics._enabled)
+        metrics.configure_from_server_config({metrics.ENABLED_OPTION: "False"})
+        self.telemetry._count("mfg_deliveries_total", **labels)
+        self.assertEqual(sample("mfg_deliveries_total", **labels), before)
+        metrics.configure_from_server_config({})  # on again, as by default
+        self.telemetry._count("mfg_deliveries_total", **labels)
+        self.assertEqual(sample("mfg_deliveries_total", **labels), before + 1)
+
     def test_undeclared_metric_or_wrong_labels_are_logged_not_raised(self):
         with self.assertLogs("odoo.addons.mfg_integration_observability.metrics", "ERROR") as logs:
             self.telemetry._count("mfg_no_such_metric_total", system="MES-01")
