@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from odoo import api, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL
 
 from odoo.addons.mfg_integration_core.exceptions import MappingError, StateConflictError
 from odoo.addons.mfg_integration_governance.models.auth import AuthRefused
@@ -58,6 +59,38 @@ def schema_errors(schema, instance):
         pointer = "".join(f"/{part}" for part in error.absolute_path) or "/"
         errors.append({"pointer": pointer, "detail": error.message})
     return errors
+
+
+class CommandSavepoint:
+    """The savepoint around a command's handler. Its SAVEPOINT and RELEASE
+    statements are SQL for the pipeline to send with statements of its own
+    (no round trip each); a rollback runs at once, and ends it."""
+
+    def __init__(self, cr):
+        cr.flush()  # what was written before belongs outside it
+        self.cr = cr
+        self.name = f"mfg_command_{uuid.uuid4().hex}"
+        self.closed = False
+        self.rolled_back = False
+
+    def open_sql(self):
+        return SQL("SAVEPOINT %s", SQL.identifier(self.name))
+
+    def release_sql(self):
+        self.closed = True
+        return SQL("RELEASE SAVEPOINT %s", SQL.identifier(self.name))
+
+    def rollback(self):
+        """Undo what was done since it opened (the ORM's caches with it)."""
+        self.cr.clear()
+        self.cr.execute(
+            SQL(
+                "ROLLBACK TO SAVEPOINT %s; RELEASE SAVEPOINT %s",
+                SQL.identifier(self.name),
+                SQL.identifier(self.name),
+            )
+        )
+        self.closed = self.rolled_back = True
 
 
 class MfgIntegrationCommand(models.AbstractModel):
@@ -158,7 +191,8 @@ class MfgIntegrationCommand(models.AbstractModel):
     def _execute_in_span(self, invocation, problem=None):
         started = time.perf_counter()
         invocation.correlation_id = (invocation.correlation_id or str(uuid.uuid4()))[:128]
-        state = {"client": None, "record": None, "error": None}
+        # pending: statements of this transaction that can wait for the log row's
+        state = {"client": None, "record": None, "error": None, "auth": None, "pending": []}
         try:
             if problem:
                 raise problem
@@ -192,15 +226,28 @@ class MfgIntegrationCommand(models.AbstractModel):
         self._count_request(invocation, response, state, latency_ms)
         return response
 
+    def _client_facts(self, state):
+        """(system id, system code, company id) of the calling client: from
+        what authentication read (cached), else from the client record (a
+        refused caller), else nothing."""
+        auth = state.get("auth")
+        facts = auth.facts if auth is not None else None
+        if facts is not None:
+            return facts.system_id, facts.system_code, facts.company_id
+        client = state.get("client")
+        if client:
+            return client.system_id.id, client.system_id.code, client.company_id.id
+        return False, None, False
+
     def _count_request(self, invocation, response, state, latency_ms):
         """Count the request and its latency in the metrics."""
         telemetry = self.env["mfg.integration.telemetry"]
         command = invocation.command.label if invocation.command else "unknown"
-        client = state.get("client")
+        _system_id, system_code, _company_id = self._client_facts(state)
         telemetry._count(
             "mfg_requests_total",
             command=command,
-            system=(client.system_id.code if client else None) or "unknown",
+            system=system_code or "unknown",
             status=str(response.status),
             transport=invocation.transport,
         )
@@ -229,6 +276,7 @@ class MfgIntegrationCommand(models.AbstractModel):
         auth = self._identify(invocation.identity, command)
         client = auth.client.sudo()
         state["client"] = client
+        state["auth"] = auth
         if command.query_schema:
             errors = schema_errors(command.query_schema, invocation.query)
             if errors:
@@ -248,62 +296,106 @@ class MfgIntegrationCommand(models.AbstractModel):
             if command.upgrade:
                 payload = command.upgrade(payload)
         env = self._caller_env(auth, invocation)
+        system_id = auth.facts.system_id if auth.facts else client.system_id.id
         ctx = ApiContext(
             env=env,
             client=client.with_env(env),
-            system=client.system_id.with_env(env),
+            system=env["mfg.integration.system"].browse(system_id or ()),
             command=command,
             correlation_id=invocation.correlation_id,
             query=invocation.query,
             channel=invocation.channel,
         )
-        idempotency = None
+        savepoint = None
         if command.writes and invocation.idempotency_key:
-            idempotency, replay = self.env["mfg.integration.idempotency"]._begin(
-                client, invocation.idempotency_key, command, invocation
-            )
+            # the handler's savepoint is opened in the round trip that claims the key:
+            # a failed handler takes the claim with it, and the key is claimed again
+            savepoint = CommandSavepoint(self.env.cr)
+            replay = self._claim(invocation, client, state, before=savepoint.open_sql())
             if replay:
+                state["pending"].append(savepoint.release_sql())
                 replay.headers.update(auth.headers)
-                replay.headers["Idempotent-Replayed"] = "true"
-                state["replayed"] = True
                 return replay
         try:
             if command.mode == "async":
                 response = self.env["mfg.integration.api.request"]._accept(ctx, payload)
             else:
-                result = self._apply(ctx, command, payload, invocation.params)
+                # the savepoint is released with the log row, in one round trip (_record)
+                result = self._apply(
+                    ctx,
+                    command,
+                    payload,
+                    invocation.params,
+                    pending=state["pending"],
+                    savepoint=savepoint,
+                )
                 state["record"] = result.record
                 response = ApiResponse(command.success_status, result.data)
         except ApiProblem as refused:
             response = self._problem_response(refused, invocation)
             state["error"] = refused.detail
+            if savepoint and savepoint.rolled_back:
+                replay = self._claim(invocation, client, state)
+                if replay:  # another request with this key came first meanwhile
+                    response = replay
             self.env["mfg.integration.api"]._on_request_refused(ctx, refused)
+        if savepoint and not savepoint.closed:
+            state["pending"].append(savepoint.release_sql())
         response.headers.update(auth.headers)
-        if idempotency:
-            idempotency._finish(response, keep_refusal=invocation.keep_refusals)
         return response
 
+    def _claim(self, invocation, client, state, before=None):
+        """Claim the invocation's idempotency key; return the stored outcome
+        to replay, or None (the claim's outcome is stored with the log row,
+        in one round trip: _record).
+
+        :param before: a statement to send in the same round trip, first
+        """
+        idempotency, replay = self.env["mfg.integration.idempotency"]._begin(
+            client, invocation.idempotency_key, invocation.command, invocation, before=before
+        )
+        if replay:
+            replay.headers["Idempotent-Replayed"] = "true"
+            state["replayed"] = True
+            return replay
+        state["idempotency"] = (idempotency, invocation.keep_refusals)
+        return None
+
     @api.model
-    def _apply(self, ctx, command, payload, params=None):
+    def _apply(self, ctx, command, payload, params=None, pending=None, savepoint=None):
         """Run a command's handler in a savepoint; return a CommandResult.
-        Every failure becomes an ApiProblem and leaves nothing behind."""
+        Every failure becomes an ApiProblem and leaves nothing behind.
+
+        :param pending: a list to append the release of the savepoint to (SQL),
+            for the caller to send with its next statement, instead of a round
+            trip of its own; until then what follows runs in the savepoint,
+            and the transaction's end releases it in any case
+        :param savepoint: a CommandSavepoint the caller has opened already
+        """
         model_name, method_name = command.handler.split(":")
         handler = getattr(ctx.env[model_name], method_name)
+        cr = self.env.cr
+        if savepoint is None:
+            savepoint = CommandSavepoint(cr)
+            cr.execute(savepoint.open_sql())
         try:
             try:
-                with (
-                    self.env.cr.savepoint(),
-                    self.env["mfg.integration.telemetry"]._span(
-                        f"apply {command.label}",
-                        attributes={"mfg.command": command.label, "db.system": "postgresql"},
-                    ),
+                with self.env["mfg.integration.telemetry"]._span(
+                    f"apply {command.label}",
+                    attributes={"mfg.command": command.label, "db.system": "postgresql"},
                 ):
                     result = handler(ctx, payload, **(params or {}))
                     ctx.env.flush_all()
             except Exception:
+                savepoint.rollback()
                 # links found inside the savepoint may be gone with it
                 self.env["mfg.integration.mapping"]._forget_links()
                 raise
+            cr.flush()
+            if pending is None:
+                cr.execute(savepoint.release_sql())
+            else:
+                pending.append(savepoint.release_sql())
         except RETRYABLE:
             raise
         except ApiProblem:
@@ -388,9 +480,20 @@ class MfgIntegrationCommand(models.AbstractModel):
         return f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
 
     def _record(self, invocation, response, state, latency_ms):
+        """Store the outcome under the idempotency key (if one was claimed)
+        and write the message log row: one round trip to the database, in
+        the transaction of the command, so both commit with what it did."""
+        statements = list(state.get("pending") or ())
+        claim = state.pop("idempotency", None)
+        if claim:
+            idempotency, keep_refusal = claim
+            statements.append(idempotency._finish_sql(response, keep_refusal=keep_refusal))
         if not self.env["mfg.integration.auth"]._refusal_logged(state.get("problem")):
-            return  # a refused credential: counted by governance, only sampled here
-        client = state.get("client")
+            # a refused credential: counted by governance, only sampled here
+            for statement in statements:
+                self.env.cr.execute(statement)
+            return
+        system_id, _system_code, company_id = self._client_facts(state)
         status = response.status
         outcome = (
             "accepted"
@@ -405,7 +508,7 @@ class MfgIntegrationCommand(models.AbstractModel):
         reason = getattr(state.get("problem"), "reason", None)
         values = {
             "direction": "inbound",
-            "system_id": client.system_id.id if client else False,
+            "system_id": system_id or False,
             "route": invocation.channel,
             "method": invocation.method,
             "correlation_id": invocation.correlation_id,
@@ -417,8 +520,10 @@ class MfgIntegrationCommand(models.AbstractModel):
             "request_payload": invocation.raw or None,
             "response_payload": response.body,
             "error": error if not reason else f"{error} ({reason})",
-            "company_id": client.company_id.id if client else self.env.company.id,
+            "company_id": company_id or self.env.company.id,
         }
         if state.get("replayed"):
             values["error"] = "replayed from the Idempotency-Key store"
-        self.env["mfg.integration.message.log"]._log_exchange(values, record=state.get("record"))
+        self.env["mfg.integration.message.log"]._log_exchange_after(
+            statements, values, record=state.get("record")
+        )

@@ -3,6 +3,7 @@ import json
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..api_types import ApiResponse
 from ..problems import ApiProblem
@@ -34,12 +35,14 @@ class MfgIntegrationIdempotency(models.Model):
     ]
 
     @api.model
-    def _begin(self, client, key, command, invocation):
+    def _begin(self, client, key, command, invocation, before=None):
         """Claim the key, or return the stored outcome to replay.
 
         A concurrent request with the same key waits on the unique index
         until the first one commits, then replays its outcome.
         Returns (claim record or None, ApiResponse to replay or None).
+
+        :param before: a statement (SQL) to send first, in the same round trip
         """
         if len(key) > 255:
             raise ApiProblem(
@@ -57,40 +60,46 @@ class MfgIntegrationIdempotency(models.Model):
         now = fields.Datetime.now()
         hours = self.env["mfg.integration.settings"]._get("api_idempotency_hours", 24)
         cr = self.env.cr
-        cr.execute(
-            "DELETE FROM mfg_integration_idempotency WHERE client_id = %s AND key = %s "
-            "AND expires_at < %s",
-            [client.id, key, now],
-        )
-        cr.execute(
+        claim = SQL(
             """INSERT INTO mfg_integration_idempotency
                    (client_id, key, route, fingerprint, expires_at, company_id,
                     create_uid, create_date, write_uid, write_date)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+               VALUES (%s, %s, %s, %s, %s,
+                       (SELECT company_id FROM mfg_integration_client WHERE id = %s),
+                       %s, %s, %s, %s)
                ON CONFLICT (client_id, key) DO NOTHING
                RETURNING id""",
-            [
-                client.id,
-                key,
-                f"{invocation.method} {invocation.instance or invocation.channel}".strip(),
-                fingerprint,
-                now + timedelta(hours=hours),
-                client.company_id.id,
-                self.env.uid,
-                now,
-                self.env.uid,
-                now,
-            ],
+            client.id,
+            key,
+            f"{invocation.method} {invocation.instance or invocation.channel}".strip(),
+            fingerprint,
+            now + timedelta(hours=hours),
+            client.id,
+            self.env.uid,
+            now,
+            self.env.uid,
+            now,
         )
+        # a new key (the usual case) costs this one statement; a key met
+        # before is read, and claimed afresh only when its window has ended
+        cr.execute(SQL("%s; %s", before, claim) if before else claim)
         row = cr.fetchone()
         if row:
             return self.browse(row[0]), None
         cr.execute(
-            """SELECT fingerprint, response_status, response_body, response_headers
+            """SELECT fingerprint, response_status, response_body, response_headers, expires_at
                  FROM mfg_integration_idempotency WHERE client_id = %s AND key = %s""",
             [client.id, key],
         )
-        stored_fingerprint, status, body, headers = cr.fetchone()
+        stored_fingerprint, status, body, headers, expires_at = cr.fetchone()
+        if expires_at < now:
+            cr.execute(
+                "DELETE FROM mfg_integration_idempotency WHERE client_id = %s AND key = %s "
+                "AND expires_at < %s",
+                [client.id, key, now],
+            )
+            cr.execute(claim)
+            return self.browse(cr.fetchone()[0]), None
         if stored_fingerprint != fingerprint:
             raise ApiProblem(
                 "idempotency-key-reused",
@@ -111,19 +120,28 @@ class MfgIntegrationIdempotency(models.Model):
     def _finish(self, response, keep_refusal=True):
         """Store the outcome (server errors are not stored: the caller may retry;
         nor refusals, unless ``keep_refusal``)."""
+        self.env.cr.execute(self._finish_sql(response, keep_refusal))
+
+    def _finish_sql(self, response, keep_refusal=True):
+        """The statement that stores the outcome (see ``_finish``), for the
+        pipeline to send with the message log row in one round trip."""
+        self.ensure_one()
+        # what this transaction's cache holds of the claim is stale once it runs
+        self.invalidate_recordset()
         if response.status >= 500 or (response.status >= 400 and not keep_refusal):
-            self.unlink()
-            return
+            return SQL("DELETE FROM mfg_integration_idempotency WHERE id = %s", self.id)
         kept = {k: v for k, v in response.headers.items() if k in ("Location",)}
-        self.write(
-            {
-                "response_status": response.status,
-                "response_body": json.dumps(response.body, default=str),
-                "response_headers": json.dumps(kept),
-            }
+        return SQL(
+            """UPDATE mfg_integration_idempotency
+                  SET response_status = %s, response_body = %s, response_headers = %s,
+                      write_uid = %s, write_date = now() AT TIME ZONE 'UTC'
+                WHERE id = %s""",
+            response.status,
+            json.dumps(response.body, default=str),
+            json.dumps(kept),
+            self.env.uid,
+            self.id,
         )
-        # _begin reads the key in SQL: a second invocation in this transaction sees it
-        self.flush_recordset()
 
     @api.model
     def _purge_expired(self):

@@ -1,5 +1,6 @@
 from . import audit_log
 from . import auth_source
+from . import auth_source_system
 from . import scope
 from . import api_client
 from . import api_client_change

@@ -4,10 +4,14 @@ import hmac
 import ipaddress
 import logging
 import math
+import os
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from odoo import api, fields, models, tools
+import psycopg2
+
+from odoo import api, fields, models, sql_db, tools
 from odoo.tools import SQL
 
 from .api_client import parse_networks
@@ -19,6 +23,57 @@ _logger = logging.getLogger(__name__)
 _DUMMY_HASH = hash_key("mfgk_00000000_" + "0" * 43)
 RATE_TABLE = "mfg_integration_rate_bucket"
 REFUSAL_TABLE = "mfg_integration_credential_refusal"
+
+
+class CounterConnection:
+    """One connection per process and database, in autocommit mode, for the
+    statements that count every request (rate-limit tokens, refused
+    credentials).
+
+    Several statements sent at once run as one implicit transaction: one
+    round trip, where a cursor of Odoo's pool costs five (reset, BEGIN, the
+    isolation level, the statement, COMMIT). The session does not wait for
+    the disk on commit (``synchronous_commit`` off, on this connection only):
+    a database crash may forget the last fraction of a second of counting,
+    which only hands callers back a few tokens; business transactions keep
+    the server's setting. It is one more connection per Odoo process, beside
+    Odoo's pool (``db_maxconn`` does not count it).
+    """
+
+    _lock = threading.Lock()
+    # (pid, database): connection. A forked process inherits its parent's
+    # entries: they are kept, never used nor closed (closing one would end
+    # the parent's session on the shared socket)
+    _connections = {}
+
+    @classmethod
+    def _connection(cls, dbname):
+        key = (os.getpid(), dbname)
+        connection = cls._connections.get(key)
+        if connection is None or connection.closed:
+            _name, info = sql_db.connection_info_for(dbname)
+            connection = psycopg2.connect(**info)
+            connection.autocommit = True
+            with connection.cursor() as cr:
+                cr.execute("SET synchronous_commit TO OFF")
+            cls._connections[key] = connection
+        return connection
+
+    @classmethod
+    def run(cls, dbname, query):
+        """Run ``query`` (SQL); return its first row, or None."""
+        with cls._lock:
+            for attempt in (1, 2):
+                connection = cls._connection(dbname)
+                try:
+                    with connection.cursor() as cr:
+                        cr.execute(query.code, query.params)
+                        return cr.fetchone() if cr.description else None
+                except (psycopg2.OperationalError, psycopg2.InterfaceError):
+                    if attempt == 2 or not connection.closed:
+                        raise
+                    # the server closed the session (a restart): once more on a new one
+                    _logger.info("Counter connection to %s lost; reconnecting", dbname)
 
 
 class AuthRefused(Exception):
@@ -75,6 +130,10 @@ class KeyFacts:
     rate_limit_burst: int
     rate_limit_per_minute: int
     user_id: int
+    # what the pipeline records and counts of every request (log row, metrics)
+    company_id: int = 0
+    system_id: int = 0
+    system_code: str = ""
 
 
 @dataclass
@@ -84,6 +143,7 @@ class AuthResult:
     key: models.BaseModel
     headers: dict = field(default_factory=dict)
     company_ids: tuple = ()  # where the client may act, its own company first
+    facts: KeyFacts | None = None  # what was read of the key and client (cached)
 
 
 # a refusal's reason in metrics: the API's problem type for its status
@@ -187,6 +247,7 @@ class MfgIntegrationAuth(models.AbstractModel):
             key=self.env["mfg.integration.api.key"].browse(facts.key_id or ()),
             headers=headers,
             company_ids=facts.company_ids,
+            facts=facts,
         )
 
     def _find_key(self, api_key, ip_address):
@@ -248,16 +309,31 @@ class MfgIntegrationAuth(models.AbstractModel):
             minute=minute,
             now=now,
         )
-        registry = self.env.registry
-        with registry.cursor() as cr:
-            if not registry.in_test_mode():
-                cr.execute(
-                    "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;"
-                    " SET LOCAL synchronous_commit TO OFF"
-                )
-            cr.execute(count)
-            refusals = cr.fetchone()[0]
+        refusals = self._run_counter_statements(count)[0]
         return refusals, 60 - now.second
+
+    @api.model
+    def _run_counter_statements(self, *statements):
+        """Run ``statements`` as one short transaction of their own, in one
+        round trip to the database; return the last one's first row (or None).
+
+        For counters that every request updates (the rate-limit bucket, the
+        refusals of an address), on this process's counter connection (see
+        ``CounterConnection``): the transaction is READ COMMITTED, so a
+        concurrent request's row lock is waited for rather than failed on,
+        and never holds its rows for the length of a business transaction.
+        Under the test mode of HTTP tests the registry's one test cursor runs
+        them instead.
+        """
+        registry = self.env.registry
+        if registry.in_test_mode():
+            with registry.cursor() as cr:
+                for statement in statements:
+                    cr.execute(statement)
+                return cr.fetchone()
+        return CounterConnection.run(
+            self.env.cr.dbname, SQL("; ".join(["%s"] * len(statements)), *statements)
+        )
 
     @api.model
     def _refusal_logged(self, problem):
@@ -270,8 +346,8 @@ class MfgIntegrationAuth(models.AbstractModel):
     def _key_facts(self, prefix):
         """What authentication reads of the key with this prefix and of its
         client, or None. Cached: keys, clients and scopes clear it when they
-        change (mfg.integration.auth.source); time-bound states are computed
-        from it on each request."""
+        change (mfg.integration.auth.source: keys, clients, scopes and
+        systems); time-bound states are computed from it on each request."""
         key = self.env["mfg.integration.api.key"].sudo().search([("prefix", "=", prefix)], limit=1)
         if not key:
             return None
@@ -300,6 +376,9 @@ class MfgIntegrationAuth(models.AbstractModel):
             rate_limit_burst=client.rate_limit_burst,
             rate_limit_per_minute=client.rate_limit_per_minute,
             user_id=client.technical_user_id.id,
+            company_id=client.company_id.id,
+            system_id=client.system_id.id,
+            system_code=client.system_id.code or "",
         )
 
     def _refuse(self, error_class, reason, client, public_detail=None, **kwargs):
@@ -326,8 +405,9 @@ class MfgIntegrationAuth(models.AbstractModel):
     def _consume_token(self, facts, ip_address):
         """Token bucket in PostgreSQL, shared by every worker and server.
 
-        Runs in its own short transaction so that the bucket row is never
-        locked for the length of a business transaction.
+        Runs in its own short transaction (``_run_counter_statements``) so
+        that the bucket row is never locked for the length of a business
+        transaction.
         Returns (allowed, RateLimit headers, seconds to wait).
         """
         burst = facts.rate_limit_burst
@@ -364,31 +444,18 @@ class MfgIntegrationAuth(models.AbstractModel):
             ip=ip_address,
             key=facts.key_id,
         )
-        registry = self.env.registry
-        with registry.cursor() as cr:
-            if not registry.in_test_mode():
-                # wait for a concurrent request's lock instead of failing on it; the
-                # bucket is not worth waiting for the disk on commit
-                cr.execute(
-                    "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;"
-                    " SET LOCAL synchronous_commit TO OFF"
-                )
-            cr.execute(take)
-            row = cr.fetchone()
-            if row is None:  # the client's first request: a full bucket
-                cr.execute(
-                    SQL(
-                        """INSERT INTO %s (client_id, tokens, updated_at)
-                           VALUES (%s, %s, clock_timestamp() AT TIME ZONE 'UTC')
-                           ON CONFLICT DO NOTHING""",
-                        table,
-                        facts.client_id,
-                        burst,
-                    )
-                )
-                cr.execute(take)
-                row = cr.fetchone()
-            allowed, tokens = row
+        row = self._run_counter_statements(take)
+        if row is None:  # the client's first request: a full bucket
+            fill = SQL(
+                """INSERT INTO %s (client_id, tokens, updated_at)
+                   VALUES (%s, %s, clock_timestamp() AT TIME ZONE 'UTC')
+                   ON CONFLICT DO NOTHING""",
+                table,
+                facts.client_id,
+                burst,
+            )
+            row = self._run_counter_statements(fill, take)
+        allowed, tokens = row
         remaining = max(0, math.floor(tokens))
         reset = math.ceil((burst - tokens) / rate) if tokens < burst else 0
         headers = {

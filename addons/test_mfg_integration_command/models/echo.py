@@ -29,7 +29,7 @@ GREETING = {
 FAIL = {
     "type": "object",
     "required": ["kind"],
-    "properties": {"kind": {"enum": ["conflict", "business", "unmapped"]}},
+    "properties": {"kind": {"enum": ["conflict", "business", "unmapped", "crash"]}},
 }
 HANDLER = "test.mfg.integration.echo.call"
 
@@ -63,6 +63,8 @@ class TestMfgIntegrationEchoCall(models.Model):
                 kind="colour",
                 value="RED",
             )
+        if payload["kind"] == "crash":
+            raise RuntimeError("an unexpected error of the handler")
         raise UserError(self.env._("Echoes are not allowed today."))
 
 

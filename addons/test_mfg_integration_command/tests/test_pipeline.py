@@ -1,6 +1,7 @@
 import json
 
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.mfg_integration_api.commands import ApiKeyIdentity, Command, Invocation
 from odoo.addons.mfg_integration_api.routing import API_PREFIX
@@ -72,6 +73,25 @@ class TestCommandPipeline(GovernanceCase):
         self.assertEqual(
             (reused[0], reused[1]["type"].rsplit("/", 1)[1]), (422, "idempotency-key-reused")
         )
+
+    def test_a_refusal_is_kept_under_its_idempotency_key(self):
+        first = self.run_command("test.fail", {"kind": "business"}, idempotency_key="k-no")
+        again = self.run_command("test.fail", {"kind": "business"}, idempotency_key="k-no")
+        self.assertEqual(first[0], 422)
+        self.assertEqual(first[:2], again[:2])
+        # the handler's change went with its savepoint, the claim of the key did not
+        self.assertFalse(self.Calls.search_count([]))
+        stored = self.env["mfg.integration.idempotency"].search([("key", "=", "k-no")])
+        self.assertEqual((len(stored), stored.response_status), (1, 422))
+        self.assertEqual(self.last_log().error, "replayed from the Idempotency-Key store")
+
+    def test_an_unexpected_error_frees_its_idempotency_key(self):
+        with mute_logger("odoo.addons.mfg_integration_api.models.command_pipeline"):
+            status = self.run_command("test.fail", {"kind": "crash"}, idempotency_key="k-x")[0]
+        self.assertEqual(status, 500)
+        self.assertFalse(self.env["mfg.integration.idempotency"].search([("key", "=", "k-x")]))
+        self.assertFalse(self.Calls.search_count([]))
+        self.assertEqual((self.last_log().http_status, self.last_log().status), (500, "failed"))
 
     def test_typed_errors_are_rendered_and_leave_nothing(self):
         expected = {
