@@ -101,7 +101,11 @@ def test_a_dead_workers_counts_stay_and_its_files_go(metrics_server):
     os.kill(pids[0], signal.SIGKILL)  # a worker dies (recycled, OOM-killed)
     assert wait_for(lambda: not Path(f"/proc/{pids[0]}").exists(), timeout=30)
     # the next scrape (by a living worker) merges the dead worker's files
-    assert wait_for(lambda: refused_requests(scrape(metrics_server)) == total, timeout=60)
+    assert wait_for(lambda: refused_requests(scrape(metrics_server)) == total, timeout=60), (
+        refused_requests(scrape(metrics_server)),
+        total,
+        sorted(worker_files(metrics_server)),
+    )
     files = worker_files(metrics_server)
     assert f"counter_{pids[0]}.db" not in files, files
     assert "counter_archive.db" in files, (files, metrics_server.log()[-3000:])
