@@ -90,9 +90,14 @@ def configure_from_server_config(config):
 
 def _is_server_start():
     """Whether this is the start of the HTTP server (odoo-bin [server]), before
-    it forks any worker; not a worker, a command consumer or a shell."""
+    it forks any worker; not a worker, a command consumer, a shell, nor the
+    websocket process that the server starts once its workers run (Odoo takes
+    "gevent" out of that process's arguments and marks it ``odoo.evented``)."""
+    import odoo
     import odoo.service.server
 
+    if odoo.evented:
+        return False
     args = sys.argv[1:]
     if args and args[0].startswith("--addons-path=") and len(args) > 1:
         args = args[1:]

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from unittest.mock import patch
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -92,3 +93,29 @@ class TestMultiprocessFiles(BaseCase):
         alive.communicate("", timeout=30)
         self.assertEqual(metrics.merge_dead_processes(self.directory), 2)
         self.assertEqual(totals(self.directory), (7, 7, 7))
+
+
+@tagged("post_install", "-at_install")
+class TestServerStart(BaseCase):
+    def test_only_the_server_itself_empties_the_directory(self):
+        import odoo
+        import odoo.service.server
+
+        self.addCleanup(setattr, odoo, "evented", odoo.evented)
+        # the tests' own HTTP server is running: as if none had started yet
+        self.startPatcher(patch.object(odoo.service.server, "server", None))
+        with patch.object(sys, "argv", ["odoo-bin", "-c", "odoo.conf"]):
+            odoo.evented = False
+            self.assertTrue(metrics._is_server_start())
+            # the websocket process that the server starts after its workers:
+            # Odoo takes "gevent" out of its arguments; it must not empty the
+            # directory (the files of a worker that died would go unmerged)
+            odoo.evented = True
+            self.assertFalse(metrics._is_server_start())
+        odoo.evented = False
+        for argv in (
+            ["odoo-bin", "shell", "-c", "odoo.conf"],
+            ["odoo-bin", "--addons-path=addons", "mfg_broker_consumer", "-c", "odoo.conf"],
+        ):
+            with patch.object(sys, "argv", argv):
+                self.assertFalse(metrics._is_server_start(), argv)
