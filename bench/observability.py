@@ -126,18 +126,9 @@ def conf_without_metrics(conf, path):
     return str(path)
 
 
-def echo_latencies(url, key, count, run_parallel, thread_session):
+def echo_latencies(url, key, count, run_parallel, post_echo):
     def framework(n):
-        response = thread_session("observability").post(
-            url + API + "/bench/echo",
-            json={"n": n},
-            timeout=60,
-            headers={
-                "Authorization": f"Bearer {key}",
-                "Idempotency-Key": f"obs-{time.time_ns()}-{n}",
-            },
-        )
-        assert response.status_code == 200, response.text
+        post_echo(url, key, n, "observability")
 
     # from 4 clients, so that both workers have loaded the registry and warmed
     # their caches before the measure
@@ -147,9 +138,9 @@ def echo_latencies(url, key, count, run_parallel, thread_session):
 
 def measure(args, sizes, logs, helpers):
     """The observability rows of the table. ``helpers``: the suite's
-    run_parallel, thread_session, percentile, verdict, issue_credentials,
+    run_parallel, post_echo, percentile, verdict, issue_credentials,
     progress (one helper set for every measure)."""
-    run_parallel, thread_session = helpers["run_parallel"], helpers["thread_session"]
+    run_parallel, post_echo = helpers["run_parallel"], helpers["post_echo"]
     percentile, verdict, progress = helpers["percentile"], helpers["verdict"], helpers["progress"]
     rows_wanted, scrapes, requests_count = (
         sizes["log_rows"],
@@ -184,7 +175,7 @@ def measure(args, sizes, logs, helpers):
                     credentials["keys"]["MES-01"],
                     requests_count,
                     run_parallel,
-                    thread_session,
+                    post_echo,
                 )
                 rates, all_latencies = results.setdefault(label, ([], []))
                 rates.append(rate)

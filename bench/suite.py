@@ -398,19 +398,24 @@ def measure_inbound(rest, rpc, product, external_id, count, lot_tracked=False):
     return rest_rate, rest_lat, rpc_rate, rpc_lat
 
 
+def post_echo(url, key, n, purpose="framework"):
+    """One trivial command through the framework (bench/echo). No retry, unlike
+    Rest.call: a refusal is a failed measure."""
+    response = thread_session(purpose).post(
+        url + API + "/bench/echo",
+        json={"n": n},
+        timeout=60,
+        headers={
+            "Authorization": f"Bearer {key}",
+            "Idempotency-Key": f"{purpose}-{time.time_ns()}-{n}",
+        },
+    )
+    assert response.status_code == 200, response.text
+
+
 def measure_overhead(url, rest, count):
     def framework(n):
-        # no retry, unlike Rest.call: a refusal is a failed measure
-        response = thread_session("framework").post(
-            url + API + "/bench/echo",
-            json={"n": n},
-            timeout=60,
-            headers={
-                "Authorization": f"Bearer {rest.key}",
-                "Idempotency-Key": f"echo-{time.time_ns()}-{n}",
-            },
-        )
-        assert response.status_code == 200, response.text
+        post_echo(url, rest.key, n)
 
     def plain(n):
         response = thread_session("bare").post(url + "/bench/bare/echo", json={"n": n}, timeout=60)
@@ -1248,6 +1253,7 @@ def main(argv=None):
             {
                 "run_parallel": run_parallel,
                 "thread_session": thread_session,
+                "post_echo": post_echo,
                 "percentile": percentile,
                 "verdict": verdict,
                 "issue_credentials": issue_credentials,

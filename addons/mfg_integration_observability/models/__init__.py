@@ -3,6 +3,7 @@ from . import telemetry_tracing
 from . import telemetry_metrics
 from . import ir_http
 from . import res_config_settings
+from . import incident_sources
 from . import hourly_stat
 from . import anomaly
 from . import congestion

@@ -31,12 +31,6 @@ def robust_score(value, baseline, floor):
     return median, mad, (value - median) / scale
 
 
-class MfgIntegrationIncident(models.AbstractModel):
-    _inherit = "mfg.integration.incident"
-
-    category = fields.Selection(selection_add=[("anomaly", "Unusual traffic")])
-
-
 class MfgIntegrationAnomaly(models.Model):
     """A deviation of a system's or subscriber's traffic from its own baseline."""
 

@@ -37,12 +37,6 @@ def forecast(backlog, arrived, served, window_minutes):
     return ("growing", None) if arrival > service else ("stalled", None)
 
 
-class MfgIntegrationIncident(models.AbstractModel):
-    _inherit = "mfg.integration.incident"
-
-    category = fields.Selection(selection_add=[("congestion", "Backlog will miss its SLA")])
-
-
 class MfgIntegrationCongestion(models.Model):
     """The latest forecast of one subscriber's or one job channel's backlog."""
 
