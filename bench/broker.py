@@ -311,10 +311,13 @@ def confirm_production_orders(amqp_url, queue, order_ids, timeout=600):
 
 def publish_commands(amqp_url, queue, count, prefix):
     """Publish count trivial commands (bench.echo, the benchmark addon's) to a
-    queue; no confirm each: a backlog to read, not a measure."""
+    queue, each confirmed by the broker (a message it has not confirmed may
+    be lost, and the measure would wait for it): a backlog to read, not a
+    measure."""
     connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
     try:
         channel = connection.channel()
+        channel.confirm_delivery()
         for n in range(count):
             message_id = f"{prefix}-{n}"
             channel.basic_publish(

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -807,6 +808,21 @@ def measure_broker_inbound(rest, rpc, amqp_url, queue, run, orders, count):
     return rest_rate, rest_lat, broker_rate
 
 
+def stuck_consumer(server, amqp_url, names, consumer):
+    """What a consumer that stopped applying its commands is doing: the
+    queue's ready messages, the database's busy sessions, the consumer's
+    threads (its SIGQUIT dump) and the end of its log."""
+    consumer.send_signal(signal.SIGQUIT)
+    time.sleep(1)
+    sessions = server.sql(
+        "SELECT pid, state, wait_event_type, wait_event, left(query, 120) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'"
+    )
+    ready = broker.ready_messages(amqp_url, names["commands"])
+    log = Path(consumer.log_path).read_text()[-6000:]
+    return f"ready in the queue: {ready}\nbusy sessions:\n{sessions}\nconsumer log:\n{log}"
+
+
 def measure_consumer_memory(server, rpc, amqp_url, names, ids, consumer, backlog, window):
     """A consumer's resident memory: idle (after WARM_UP trivial commands),
     then while a backlog of trivial commands (bench.echo), all in its queue
@@ -831,7 +847,11 @@ def measure_consumer_memory(server, rpc, amqp_url, names, ids, consumer, backlog
         broker.publish_commands(amqp_url, names["commands"], WARM_UP, f"{run}-warm")
         deadline = time.monotonic() + 120
         while applied(names["commands"]) < before + WARM_UP:
-            assert time.monotonic() < deadline, "the warm-up commands were not applied"
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{applied(names['commands']) - before} of the {WARM_UP} warm-up commands "
+                    "were applied in 120 s\n" + stuck_consumer(server, amqp_url, names, consumer)
+                )
             time.sleep(0.1)
         published.result()
     deadline = time.monotonic() + 60

@@ -23,6 +23,7 @@ import psycopg2
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools.misc import dumpstacks
 
 from odoo.addons.mfg_integration_api.write_locks import run_serialized
 from odoo.addons.mfg_integration_core import secrets_at_rest
@@ -50,6 +51,8 @@ class CommandConsumer:
     def install_signal_handlers(self):
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
+        # as Odoo's server does: `kill -QUIT` logs what every thread is doing
+        signal.signal(signal.SIGQUIT, dumpstacks)
 
     # ------------------------------------------------------------------
     # What to consume
