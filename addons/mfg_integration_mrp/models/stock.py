@@ -68,22 +68,31 @@ class StockQuant(models.Model):
 
     @api.model
     def _mfg_apply_count(self, product, location, lot, quantity):
-        """Set the counted quantity of a product (and lot) in a location; return
-        the quantity Odoo had before and the quant."""
+        """Set the counted quantity of a product (and lot) loose in a location
+        (in no package, of no owner); return the quantity Odoo had before and
+        the quant that holds it now.
+
+        The stock may be split over several quants there (moves in at
+        different dates): the count is their total, so the first one takes
+        the counted quantity and the others are emptied."""
         Quant = self.with_context(inventory_mode=True)
-        quant = Quant.search(
+        quants = Quant.search(
             [
                 ("product_id", "=", product.id),
                 ("location_id", "=", location.id),
                 ("lot_id", "=", lot.id if lot else False),
+                ("package_id", "=", False),
+                ("owner_id", "=", False),
             ],
-            limit=1,
+            order="id",
         )
-        on_hand = quant.quantity
-        if quant:
+        on_hand = sum(quants.mapped("quantity"))
+        if quants:
+            quant = quants[0]
             quant.inventory_quantity = quantity
+            (quants - quant).inventory_quantity = 0
         else:
-            quant = Quant.create(
+            quants = quant = Quant.create(
                 {
                     "product_id": product.id,
                     "location_id": location.id,
@@ -91,7 +100,7 @@ class StockQuant(models.Model):
                     "inventory_quantity": quantity,
                 }
             )
-        quant.action_apply_inventory()
+        quants.action_apply_inventory()
         return on_hand, quant
 
 

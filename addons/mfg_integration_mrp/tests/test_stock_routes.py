@@ -95,6 +95,35 @@ class TestStockRoutes(ApiCase):
             self.env["stock.quant"]._get_available_quantity(self.component, self.stock), 480
         )
 
+    def test_count_of_stock_split_over_quants(self):
+        # stock that came in at two dates may sit in two quants of one location:
+        # a count is their total, and leaves the counted quantity there
+        self.env["stock.quant"].create(
+            {"product_id": self.component.id, "location_id": self.stock.id, "quantity": 30}
+        )
+        quants = self.env["stock.quant"].search(
+            [("product_id", "=", self.component.id), ("location_id", "=", self.stock.id)]
+        )
+        self.assertEqual(sorted(quants.mapped("quantity")), [30, 500])
+        count = {
+            "type": "count",
+            "product": "CMP-1",
+            "quantity": 480,
+            "unit": "EA",
+            "location": "WH/STOCK",
+        }
+        result = self.run_batch([count])
+        self.assertEqual(
+            result["results"][0]["result"],
+            {"index": 0, "type": "count", "previous": 530, "counted": 480, "difference": -50},
+        )
+        self.assertEqual(
+            self.env["stock.quant"]._get_available_quantity(self.component, self.stock), 480
+        )
+        # counted again with nothing changed: no difference
+        result = self.run_batch([count])
+        self.assertEqual(result["results"][0]["result"]["difference"], 0)
+
     def test_availability(self):
         status, body, _r = self.api(
             "GET", "/inventory/availability?product=CMP-1&location=WH/STOCK"
