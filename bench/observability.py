@@ -9,7 +9,7 @@ database, and what counting metrics and tracing spans cost the inbound hot path.
   workers and an OTLP/HTTP trace exporter configured (to a local receiver that
   accepts every export), "off" with metrics switched off in the server's
   configuration (``mfg_integration_metrics = False``) and no OTEL_* variable, so
-  that nothing is counted or traced; two rounds, off then on. Target: p50
+  that nothing is counted or traced; off then on, two rounds (one with --quick). Target: p50
   latency at most 5% higher on than off.
 """
 
@@ -32,7 +32,6 @@ from harness import free_port, start_server, stop_server  # noqa: E402
 
 API = "/api/mfg/v1"
 TELEMETRY_VARIABLES = ("PROMETHEUS_MULTIPROC_DIR",)  # plus every OTEL_* variable
-ROUNDS = 2  # of the overhead measure, each side once a round
 
 
 def fill_message_log(server, rows):
@@ -142,10 +141,11 @@ def measure(args, sizes, logs, helpers):
     progress (one helper set for every measure)."""
     run_parallel, post_echo = helpers["run_parallel"], helpers["post_echo"]
     percentile, verdict, progress = helpers["percentile"], helpers["verdict"], helpers["progress"]
-    rows_wanted, scrapes, requests_count = (
+    rows_wanted, scrapes, requests_count, rounds = (
         sizes["log_rows"],
         sizes["scrapes"],
         sizes["obs_overhead"],
+        sizes["obs_rounds"],
     )
     off_conf = conf_without_metrics(args.conf2, logs / "odoo-metrics-off.conf")
     results = {}
@@ -158,9 +158,9 @@ def measure(args, sizes, logs, helpers):
             "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
             "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_url,
         }
-        # two rounds, off and on in turn: a drift of the machine (other work,
-        # the database's caches) weighs on both sides alike
-        for label, conf, values in (("off", off_conf, {}), ("on", args.conf2, on_env)) * ROUNDS:
+        # off and on in turn, twice in a full run: a drift of the machine (other
+        # work, the database's caches) weighs on both sides alike
+        for label, conf, values in (("off", off_conf, {}), ("on", args.conf2, on_env)) * rounds:
             progress(f"observability: trivial command, 4 clients, telemetry {label}")
             with environment(values):
                 process, server = start_server(

@@ -349,7 +349,6 @@ def measure_inbound(rest, rpc, product, external_id, count, lot_tracked=False):
     on the order, mark done) where the route takes one request."""
     run = f"{int(time.time())}{'L' if lot_tracked else ''}"
     ids = [f"B{run}-{n}" for n in range(count)]
-    odoo_ids = []
 
     def release(order_id):
         rest.call(
@@ -357,13 +356,11 @@ def measure_inbound(rest, rpc, product, external_id, count, lot_tracked=False):
             "/production-orders",
             {"id": order_id, "product": external_id, "quantity": 2, "unit": "EA"},
         )
-        production = rpc.execute(
-            "mrp.production", "create", {"product_id": product, "product_qty": 2}
-        )
-        rpc.execute("mrp.production", "action_confirm", [production])
-        odoo_ids.append(production)
 
-    run_parallel([(lambda o=o: release(o)) for o in ids])  # set-up, not measured
+    # set-up, not measured: the route's orders as the MES releases them, and
+    # as many for JSON-RPC
+    run_parallel([(lambda o=o: release(o)) for o in ids])
+    odoo_ids = peers.release_orders(rpc, product, count)
 
     def confirm(order_id):
         body = {"produced_quantity": 2, "final": True}
@@ -1019,12 +1016,13 @@ def main(argv=None):
         {"inbound": 6, "overhead": 200, "mapping": 1000, "events": 100, "batch": 30,
          "batch_rpc": 30, "simulator": 5, "simulator_warm_up": 2,
          "broker_inbound": 6, "backlog": 500, "window": 5, "health": 20000,
-         "log_rows": 20_000, "scrapes": 20, "obs_overhead": 200, "webhook_peers": 3}
+         "log_rows": 20_000, "scrapes": 20, "obs_overhead": 200, "obs_rounds": 1,
+         "webhook_peers": 3}
         if args.quick
         else {"inbound": 200, "overhead": 2000, "mapping": 20000, "events": 1500,
               "batch": 10000, "batch_rpc": 500, "simulator": 40, "simulator_warm_up": 10,
               "broker_inbound": 50, "backlog": 10000, "window": 30, "health": 1_000_000,
-              "log_rows": 1_000_000, "scrapes": 50, "obs_overhead": 2000,
+              "log_rows": 1_000_000, "scrapes": 50, "obs_overhead": 2000, "obs_rounds": 2,
               "webhook_peers": 20}
     )  # fmt: skip
     if args.batch:
