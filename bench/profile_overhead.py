@@ -219,6 +219,9 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     sys.path.insert(0, args.odoo_src)
+    # the peers' packages that bench/run installed beside the product (the
+    # database has their addons)
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".state", "bench-peers"))
     import odoo
     from odoo.tools import config
 

@@ -126,6 +126,10 @@ def test_commands_are_applied_once_and_answered(odoo_server, node, plant):
     connection.close()
     assert answers[f"{prefix}-c0"][0] == 200
     assert f"Queue {prefix}.undeclared cannot be consumed" in open(process.log_path).read()
+    # a consumer asked with SIGQUIT writes where it is to its log, and goes on
+    process.send_signal(signal.SIGQUIT)
+    assert wait_for(lambda: "in _consume" in open(process.log_path).read(), 30)
+    assert process.poll() is None
     # the invalid one: its last attempt answers with the problem document
     status, problem = answers[f"{prefix}-c1"]
     assert status == 422 and problem["type"].endswith("/validation-error")

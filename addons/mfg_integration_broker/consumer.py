@@ -52,7 +52,8 @@ class CommandConsumer:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         # as Odoo's server does: `kill -QUIT` logs what every thread is doing
-        signal.signal(signal.SIGQUIT, dumpstacks)
+        # (at WARNING: asked for, it shows whatever the log level)
+        signal.signal(signal.SIGQUIT, partial(dumpstacks, log_level=logging.WARNING))
 
     # ------------------------------------------------------------------
     # What to consume

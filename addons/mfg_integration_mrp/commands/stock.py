@@ -27,7 +27,11 @@ INVENTORY_MOVEMENTS = {
                     "product": EXTERNAL_ID,
                     "from_location": EXTERNAL_ID,
                     "to_location": EXTERNAL_ID,
-                    "location": {**EXTERNAL_ID, "description": "For counts."},
+                    "location": {
+                        **EXTERNAL_ID,
+                        "description": "For counts: the total there of the product (and lot)"
+                        " in no package and of no owner is set to the counted quantity.",
+                    },
                     "lot": EXTERNAL_ID,
                     "quantity": QUANTITY,
                     "unit": CODE,
