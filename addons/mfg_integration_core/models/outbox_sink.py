@@ -18,6 +18,7 @@ import zlib
 from datetime import timedelta
 
 from psycopg2 import sql
+from psycopg2.extensions import TRANSACTION_STATUS_INERROR
 
 from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import ValidationError
@@ -435,6 +436,11 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
         try:
             result, exhausted = self._drain_locked()
         finally:
+            if self.env.cr.connection.get_transaction_status() == TRANSACTION_STATUS_INERROR:
+                # a statement failed (a conflict at a commit of progress): end the
+                # transaction to free the lock, and the job runner sees that error
+                # (it retries a conflict) rather than this statement's refusal
+                self.env.cr.rollback()
             self._drain_unlock()
         if exhausted:
             # deliveries committed after this drain's last look, whose own drain
