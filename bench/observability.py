@@ -9,8 +9,8 @@ database, and what counting metrics and tracing spans cost the inbound hot path.
   workers and an OTLP/HTTP trace exporter configured (to a local receiver that
   accepts every export), "off" with metrics switched off in the server's
   configuration (``mfg_integration_metrics = False``) and no OTEL_* variable, so
-  that nothing is counted or traced; off then on, two rounds (one with --quick). Target: p50
-  latency at most 5% higher on than off.
+  that nothing is counted or traced; off then on, two rounds (one with
+  --quick). Target: p50 latency at most 5% higher on than off.
 """
 
 import os

@@ -33,7 +33,7 @@ import health  # noqa: E402
 import peers  # noqa: E402
 from broker_harness import start_consumer, stop_consumer  # noqa: E402
 from credentials import issue_credentials  # noqa: E402
-from harness import odoo_shell, start_server, stop_server  # noqa: E402
+from harness import odoo_shell, start_server, stop_server, wait_for  # noqa: E402
 
 import observability  # noqa: E402
 
@@ -810,7 +810,7 @@ def stuck_consumer(server, amqp_url, names, consumer):
     queue's ready messages, the database's busy sessions, the consumer's
     threads (its SIGQUIT dump) and the end of its log."""
     consumer.send_signal(signal.SIGQUIT)
-    time.sleep(1)
+    wait_for(lambda: "# Thread" in Path(consumer.log_path).read_text(), 10)
     sessions = server.sql(
         "SELECT pid, state, wait_event_type, wait_event, left(query, 120) FROM pg_stat_activity "
         "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'"

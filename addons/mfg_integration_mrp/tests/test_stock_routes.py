@@ -4,6 +4,15 @@ from odoo.tests import tagged
 
 from .common import ApiCase
 
+# 480 pieces of the component counted in stock (500 there at the start)
+COUNT_480 = {
+    "type": "count",
+    "product": "CMP-1",
+    "quantity": 480,
+    "unit": "EA",
+    "location": "WH/STOCK",
+}
+
 
 @tagged("post_install", "-at_install")
 class TestStockRoutes(ApiCase):
@@ -73,13 +82,7 @@ class TestStockRoutes(ApiCase):
 
     def test_batch_limit_and_count(self):
         self.env["ir.config_parameter"].set_param("mfg_integration.api_max_batch_items", 2)
-        count = {
-            "type": "count",
-            "product": "CMP-1",
-            "quantity": 480,
-            "unit": "EA",
-            "location": "WH/STOCK",
-        }
+        count = COUNT_480
         body = self.assertProblem(
             self.api("POST", "/inventory/movements", {"movements": [count] * 3}),
             422,
@@ -105,13 +108,7 @@ class TestStockRoutes(ApiCase):
             [("product_id", "=", self.component.id), ("location_id", "=", self.stock.id)]
         )
         self.assertEqual(sorted(quants.mapped("quantity")), [30, 500])
-        count = {
-            "type": "count",
-            "product": "CMP-1",
-            "quantity": 480,
-            "unit": "EA",
-            "location": "WH/STOCK",
-        }
+        count = COUNT_480
         result = self.run_batch([count])
         self.assertEqual(
             result["results"][0]["result"],
