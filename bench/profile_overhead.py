@@ -94,7 +94,7 @@ def instrument(env):
     import odoo.sql_db
     from odoo.modules.registry import Registry
 
-    from odoo.addons.mfg_integration_api.models import command_pipeline
+    from odoo.addons.mfg_integration_command.models import command_pipeline
     from odoo.addons.mfg_integration_governance.models import auth as governance_auth
 
     stages = [

@@ -393,8 +393,9 @@ addons_fingerprint() {
         | xargs -0 sha256sum) | sha256sum | cut -c1-16
 }
 
-# the exception app with no source addon but the API: it installs and works alone
-MINIMAL_ADDONS=mfg_integration_core,mfg_integration_governance,mfg_integration_api,mfg_integration_exception
+# the exception app and the broker with no business addon and no REST transport:
+# each installs and works without them
+MINIMAL_ADDONS=mfg_integration_core,mfg_integration_governance,mfg_integration_command,mfg_integration_exception,mfg_integration_broker
 
 # ensure_test_db DB CONF FRESH [ADDONS]: ADDONS (default: every addon of the
 # suite) installed, no demo data; rebuilt when the addons changed (or FRESH=1)

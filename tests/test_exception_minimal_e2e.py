@@ -16,7 +16,7 @@ from harness import odoo_shell
 
 SCRIPT = r"""
 import json, traceback
-from odoo.addons.mfg_integration_api.models.api_context import ApiContext, mapping_problem
+from odoo.addons.mfg_integration_command.context import CommandContext, mapping_problem
 from odoo.addons.mfg_integration_core.exceptions import MappingError
 from odoo.addons.queue_job.job import Job
 
@@ -35,15 +35,15 @@ wms = env["mfg.integration.system"].create({"code": "WMS-01", "name": "WMS"})
 uom_map = env["mfg.integration.value.map"].create(
     {"system_id": wms.id, "domain": "uom", "target_model": "uom.uom"})
 client = env["mfg.integration.client"].create({"name": "WMS client", "system_id": wms.id})
-Api = env["mfg.integration.api"]
-command = env["mfg.integration.command"]._command("request.get")
-ctx = ApiContext(env=env, client=client, system=wms, command=command,
+Commands = env["mfg.integration.command"]
+command = Commands._command("request.get")
+ctx = CommandContext(env=env, client=client, system=wms, command=command,
                  correlation_id="corr-minimal-1", query={}, channel="GET /api/mfg/v1/requests/1")
 def refuse():
     try:
         env["mfg.integration.mapping"].map_inbound_record(wms, "uom", "LBR")
     except MappingError as error:
-        Api._on_request_refused(ctx, mapping_problem(error))
+        Commands._on_command_refused(ctx, mapping_problem(error))
         return
     raise AssertionError("LBR was mapped")
 refuse()
@@ -90,13 +90,14 @@ def test_exception_app_without_source_addons():
     printed = odoo_shell(odoo_src, conf, db, SCRIPT)
     out = json.loads(printed.split("RESULT", 1)[1].splitlines()[0])
     assert out["installed"] == [
-        "mfg_integration_api",
+        "mfg_integration_broker",
+        "mfg_integration_command",
         "mfg_integration_core",
         "mfg_integration_exception",
         "mfg_integration_governance",
     ]
     assert out["other_apps"] == []
-    # the categories are those of the installed sources: core's and the API's
+    # the categories are those of the installed sources: core's, the commands' and the broker's
     assert {"other", "job_failed", "unmapped_code", "unknown_reference"} <= set(out["categories"])
     # core's outbox reports for every sink kind; no business addon is installed
     assert {"delivery_failed", "circuit_open"} <= set(out["categories"])

@@ -1,21 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "Manufacturing Integration REST API",
-    "summary": "Inbound REST framework under /api/mfg/v1: JSON Schema validation, "
-    "problem documents, idempotency keys, asynchronous batches, OpenAPI 3.1",
-    "version": "18.0.1.0.0",
+    "summary": "The REST transport of the command pipeline under /api/mfg/v1: routes, "
+    "problem documents, OpenAPI 3.1 and its contract checker",
+    "version": "18.0.2.0.0",
     "category": "Manufacturing/Integration",
     "author": "Manufacturing Integration Suite contributors",
     "license": "LGPL-3",
     "installable": True,
-    "depends": ["mfg_integration_governance", "queue_job"],
-    "external_dependencies": {"python": ["jsonschema"]},
-    "data": [
-        "security/ir.model.access.csv",
-        "security/security.xml",
-        "data/queue_job_data.xml",
-        "views/api_request_views.xml",
-        "views/res_config_settings_views.xml",
-        "views/menus.xml",
-    ],
+    "depends": ["mfg_integration_command"],
+    "external_dependencies": {"python": ["jsonschema", "referencing"]},
 }

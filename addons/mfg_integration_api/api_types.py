@@ -1,4 +1,4 @@
-"""The request and response of the pipeline, free of the HTTP layer."""
+"""An HTTP request as the REST transport reads it, free of werkzeug."""
 
 from dataclasses import dataclass, field
 
@@ -11,11 +11,3 @@ class ApiRequest:
     body: bytes = b""
     query: dict = field(default_factory=dict)
     remote_addr: str = ""
-
-
-@dataclass
-class ApiResponse:
-    status: int
-    body: object
-    headers: dict = field(default_factory=dict)
-    content_type: str = "application/json"

@@ -13,48 +13,33 @@ import logging
 import uuid
 
 import psycopg2
-import psycopg2.errors
 from werkzeug.exceptions import NotFound
 
 from odoo import http
 from odoo.service.db import list_dbs
 
-from .problems import ApiProblem
+from odoo.addons.mfg_integration_command.problems import CommandProblem
+from odoo.addons.mfg_integration_core.database import connection_failure
+
 from .routing import API_PREFIX
 
 _logger = logging.getLogger(__name__)
 
-# what a lost or refused connection raises: libpq's own errors carry no SQLSTATE
-# (plain OperationalError); the server's are connection exceptions (08) and
-# shutdowns or terminations (57P01-57P05)
-CONNECTION_LOST_SQLSTATES = "08000 08001 08003 08004 08006 57P01 57P02 57P03 57P04 57P05"
-CONNECTION_LOST = (psycopg2.InterfaceError,) + tuple(
-    psycopg2.errors.lookup(sqlstate) for sqlstate in CONNECTION_LOST_SQLSTATES.split()
-)
 DATABASE_RETRY_AFTER = 5
 
 
-def to_http_response(api_response):
-    """The werkzeug response that carries an ApiResponse."""
-    headers = [("Content-Type", f"{api_response.content_type}; charset=utf-8")]
-    headers += [(key, str(value)) for key, value in api_response.headers.items()]
+def to_http_response(outcome):
+    """The werkzeug response that carries a command's Outcome: its status is
+    the HTTP status; a refusal for want of a credential says how to send one."""
+    headers = [("Content-Type", f"{outcome.content_type}; charset=utf-8")]
+    headers += [(key, str(value)) for key, value in outcome.headers.items()]
+    if outcome.kind == "unauthenticated":
+        headers.append(("WWW-Authenticate", 'Bearer realm="mfg-integration"'))
     return http.Response(
-        json.dumps(api_response.body, ensure_ascii=False, default=str),
-        status=api_response.status,
+        json.dumps(outcome.body, ensure_ascii=False, default=str),
+        status=outcome.status,
         headers=headers,
     )
-
-
-def connection_failure(error):
-    """The psycopg2 error in ``error``'s chain that says the database
-    connection is lost or refused, or None."""
-    seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        if type(error) is psycopg2.OperationalError or isinstance(error, CONNECTION_LOST):
-            return error
-        error = error.__cause__ or error.__context__
-    return None
 
 
 class DatabaseWasUnreachable(Exception):
@@ -99,12 +84,12 @@ class ApiHttpDispatcher(http.HttpDispatcher):
             (str(lost).strip() or type(lost).__name__).splitlines()[0],
             correlation_id,
         )
-        problem = ApiProblem(
+        problem = CommandProblem(
             "database-unavailable",
             "The database cannot be reached at the moment; the request may not have been "
             "applied. Send it again after Retry-After, with the same Idempotency-Key.",
             retry_after=DATABASE_RETRY_AFTER,
         )
-        response = problem.response(httprequest.path, correlation_id)
+        response = problem.outcome(httprequest.path, correlation_id)
         response.headers["X-Correlation-ID"] = correlation_id
         return to_http_response(response)

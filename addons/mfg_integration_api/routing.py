@@ -11,10 +11,8 @@ API_AUTH = "mfg_api"
 
 @dataclass(frozen=True)
 class ApiRoute:
-    """The REST binding of a command: method and path under API_PREFIX.
-    Addons declare theirs by extending ``mfg.integration.api._api_routes()``,
-    next to the command they bind (its path parameters become the handler's
-    keyword arguments).
+    """A route of API_PREFIX, made from a command's REST binding (``Rest``):
+    its path parameter is the command's subject.
 
     :param command: the command's name; ``version`` which of its versions
     :param name: the OpenAPI operationId
@@ -37,6 +35,18 @@ class ApiRoute:
             for index, part in enumerate(parts)
         )
         object.__setattr__(self, "path_regex", re.compile(f"^{pattern}$"))
+
+    @classmethod
+    def of(cls, command):
+        rest = command.rest
+        return cls(
+            name=rest.operation,
+            method=rest.method,
+            path=rest.path,
+            command=command.name,
+            version=command.version,
+            tag=rest.tag,
+        )
 
     def match(self, path):
         found = self.path_regex.match(path)

@@ -9,7 +9,7 @@
     "author": "Manufacturing Integration Suite contributors",
     "license": "LGPL-3",
     "installable": True,
-    "depends": ["mfg_integration_api", "queue_job"],
+    "depends": ["mfg_integration_command", "queue_job"],
     "external_dependencies": {"python": ["pika", "cryptography"]},
     "data": [
         "security/ir.model.access.csv",

@@ -25,8 +25,8 @@ from odoo.modules.registry import Registry
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools.misc import dumpstacks
 
-from odoo.addons.mfg_integration_api.write_locks import run_serialized
 from odoo.addons.mfg_integration_core import secrets_at_rest
+from odoo.addons.mfg_integration_core.write_locks import run_serialized
 
 from . import amqp
 
@@ -211,15 +211,14 @@ class CommandConsumer:
             return run_serialized(partial(queue._consume, message), env)
 
     def _reply(self, channel, message, response):
-        status = response.status
         channel.basic_publish(
             "",
             message.reply_to,
             json.dumps(response.body, default=str).encode(),
             pika.BasicProperties(
                 correlation_id=message.correlation_id or message.message_id,
-                content_type="application/problem+json" if status >= 400 else "application/json",
-                headers={"status": status},
+                content_type=response.content_type,
+                headers={"status": response.status},
             ),
         )
 

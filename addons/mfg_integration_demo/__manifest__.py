@@ -9,6 +9,7 @@
     "license": "LGPL-3",
     "installable": True,
     "depends": [
+        "mfg_integration_api",
         "mfg_integration_broker",
         "mfg_integration_exception",
         "mfg_integration_mrp",

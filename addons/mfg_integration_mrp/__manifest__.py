@@ -8,7 +8,7 @@
     "author": "Manufacturing Integration Suite contributors",
     "license": "LGPL-3",
     "installable": True,
-    "depends": ["mfg_integration_api", "mrp", "purchase_stock"],
+    "depends": ["mfg_integration_command", "mrp", "purchase_stock"],
     "data": [
         "security/ir.model.access.csv",
         "security/security.xml",

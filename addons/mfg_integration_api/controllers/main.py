@@ -4,11 +4,12 @@ from odoo import SUPERUSER_ID, http
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
-from odoo.addons.mfg_integration_api.api_types import ApiRequest
-from odoo.addons.mfg_integration_api.http_adapter import to_http_response
-from odoo.addons.mfg_integration_api.problems import ApiProblem
-from odoo.addons.mfg_integration_api.routing import API_AUTH, API_PREFIX
-from odoo.addons.mfg_integration_api.write_locks import run_serialized
+from odoo.addons.mfg_integration_command.problems import CommandProblem
+from odoo.addons.mfg_integration_core.write_locks import run_serialized
+
+from ..api_types import ApiRequest
+from ..http_adapter import to_http_response
+from ..routing import API_AUTH, API_PREFIX
 
 
 class MfgIntegrationApiController(http.Controller):
@@ -89,7 +90,7 @@ class MfgIntegrationApiController(http.Controller):
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             # every retry met a conflicting transaction: a 503 the client can retry,
             # not Odoo's HTML error page
-            busy = ApiProblem(
+            busy = CommandProblem(
                 "overloaded",
                 "Other changes to the same records kept conflicting with this request; "
                 "nothing was applied. Send it again (with the same Idempotency-Key).",

@@ -10,9 +10,9 @@ import json
 
 from odoo import api, models, tools
 
-from ..api_types import ApiRequest, ApiResponse  # noqa: F401
-from ..commands import ApiKeyIdentity, Invocation
-from ..problems import PROBLEM_BASE, PROBLEM_TYPES, ApiProblem
+from odoo.addons.mfg_integration_command.commands import ApiKeyIdentity, Invocation
+from odoo.addons.mfg_integration_command.problems import CommandProblem, problem_catalog
+
 from ..routing import API_PREFIX, ApiRoute
 
 # what an HTTP request may tell the pipeline, besides its body
@@ -27,33 +27,22 @@ class MfgIntegrationApi(models.AbstractModel):
     # Route catalog
     # ------------------------------------------------------------------
     @api.model
-    def _api_routes(self):
-        """Every route of /api/mfg/v1. Addons extend this list next to the
-        commands the routes bind."""
-        return [
-            ApiRoute(
-                name="get_request",
-                method="GET",
-                path="/requests/{id}",
-                command="request.get",
-                tag="Requests",
-            ),
-        ]
-
-    @api.model
     @tools.ormcache()
     def _route_table(self):
-        """[(route, command)], built once per registry; a route naming no
-        declared command stops the registry from loading."""
-        Command = self.env["mfg.integration.command"]
-        table = []
-        for route in self._api_routes():
-            command = Command._command_table().get((route.command, route.version))
-            if command is None:
+        """[(route, command)] of every command with a REST binding, built once
+        per registry; two commands bound to one method and path stop the
+        registry from loading."""
+        table, seen = [], {}
+        for command in self.env["mfg.integration.command"]._command_table().values():
+            if not command.rest:
+                continue
+            route = ApiRoute.of(command)
+            bound = (route.method, route.path)
+            if bound in seen:
                 raise ValueError(
-                    f"Route {route.method} {route.path} binds command {route.command} "
-                    f"v{route.version}, which is not declared."
+                    f"{route.method} {route.path} binds both {seen[bound]} and {command.label}."
                 )
+            seen[bound] = command.label
             table.append((route, command))
         return tuple(table)
 
@@ -72,19 +61,20 @@ class MfgIntegrationApi(models.AbstractModel):
                 return route, command, params
             allowed.append(route.method)
         if allowed:
-            raise ApiProblem(
+            raise CommandProblem(
                 "method-not-allowed",
                 f"{path} accepts {', '.join(sorted(allowed))}, not {method}.",
                 headers={"Allow": ", ".join(sorted(allowed))},
             )
-        raise ApiProblem("not-found", f"There is no route {method} {API_PREFIX}{path}.")
+        raise CommandProblem("not-found", f"There is no route {method} {API_PREFIX}{path}.")
 
     # ------------------------------------------------------------------
     # HTTP request -> invocation -> outcome
     # ------------------------------------------------------------------
     @api.model
     def _handle(self, request, problem=None):
-        """Answer one HTTP request. Never raises but for retryable database errors.
+        """The Outcome of one HTTP request. Never raises but for retryable
+        database errors.
 
         :param problem: answer with this problem (recorded like any other), e.g.
             when every retry of the request met a conflicting transaction
@@ -99,7 +89,7 @@ class MfgIntegrationApi(models.AbstractModel):
                 invocation.span_name = invocation.channel
                 invocation.span_attributes["http.route"] = API_PREFIX + route.path
                 invocation.payload = self._parse_body(request)
-            except ApiProblem as refused:
+            except CommandProblem as refused:
                 problem = refused
         return self.env["mfg.integration.command"]._execute(invocation, problem=problem)
 
@@ -143,30 +133,33 @@ class MfgIntegrationApi(models.AbstractModel):
             return None
         limit = self.env["mfg.integration.settings"]._get("api_max_payload_bytes", 5 * 1024 * 1024)
         if len(request.body) > limit:
-            raise ApiProblem(
+            raise CommandProblem(
                 "payload-too-large",
                 f"The body has {len(request.body)} bytes; the limit is {limit}.",
                 limit=limit,
             )
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/json" and not content_type.endswith("+json"):
-            raise ApiProblem(
+            raise CommandProblem(
                 "unsupported-media-type",
                 f"Send the body as application/json, not '{content_type or 'nothing'}'.",
             )
         try:
             return json.loads(request.body or b"null")
         except (ValueError, UnicodeDecodeError) as error:
-            raise ApiProblem("malformed-json", f"The body is not valid JSON: {error}.") from error
-
-    @api.model
-    def _on_request_refused(self, ctx, problem):
-        """Hook: an authenticated command was answered with a problem document."""
-        return None
+            raise CommandProblem(
+                "malformed-json", f"The body is not valid JSON: {error}."
+            ) from error
 
     @api.model
     def _problem_catalog(self):
-        return {
-            PROBLEM_BASE + slug: {"status": status, "title": title, "description": meaning}
-            for slug, (status, title, meaning) in PROBLEM_TYPES.items()
-        }
+        return problem_catalog()
+
+
+class MfgIntegrationCommand(models.AbstractModel):
+    _inherit = "mfg.integration.command"
+
+    @api.model
+    def _status_location(self, request):
+        """A batch's status resource: the request.get command's route."""
+        return f"{API_PREFIX}/requests/{request.id}"

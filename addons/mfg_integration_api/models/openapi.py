@@ -1,10 +1,13 @@
-"""OpenAPI 3.1 document generated from the route declarations."""
-
-import re
+"""OpenAPI 3.1 document generated from the commands' REST bindings."""
 
 from odoo import api, models
 
-from ..problems import PROBLEM_BASE, PROBLEM_TYPES
+from odoo.addons.mfg_integration_command.problems import (
+    PROBLEM_TYPES,
+    SUCCESS_STATUS,
+    problem_catalog,
+)
+
 from ..routing import API_PREFIX
 
 PROBLEM_SCHEMA = {
@@ -69,7 +72,7 @@ class MfgIntegrationApiOpenapi(models.AbstractModel):
         for route, command in self._route_table():
             path = paths.setdefault(API_PREFIX + route.path, {})
             path[route.method.lower()] = self._openapi_operation(route, command)
-        problem_statuses = sorted({status for status, _t, _m in PROBLEM_TYPES.values()})
+        problem_statuses = sorted({status for _k, status, _t, _m in PROBLEM_TYPES.values()})
         return {
             "openapi": "3.1.0",
             "info": {
@@ -94,7 +97,7 @@ class MfgIntegrationApiOpenapi(models.AbstractModel):
                 "responses": {
                     str(status): {
                         "description": ", ".join(
-                            title for s, title, _m in PROBLEM_TYPES.values() if s == status
+                            title for _k, s, title, _m in PROBLEM_TYPES.values() if s == status
                         ),
                         "content": {
                             "application/problem+json": {
@@ -109,10 +112,7 @@ class MfgIntegrationApiOpenapi(models.AbstractModel):
                     "traceparent": {"schema": {"type": "string"}},
                 },
             },
-            "x-problem-types": {
-                PROBLEM_BASE + slug: {"status": status, "title": title, "description": meaning}
-                for slug, (status, title, meaning) in PROBLEM_TYPES.items()
-            },
+            "x-problem-types": problem_catalog(),
         }
 
     def _openapi_operation(self, route, command):
@@ -124,7 +124,7 @@ class MfgIntegrationApiOpenapi(models.AbstractModel):
                 "schema": {"type": "string"},
                 "description": "Your own identifier of the record.",
             }
-            for name in re.findall(r"\{(\w+)\}", route.path)
+            for name in command.rest.parameters
         ]
         for name, schema in ((command.query_schema or {}).get("properties") or {}).items():
             parameters.append(
@@ -166,7 +166,8 @@ class MfgIntegrationApiOpenapi(models.AbstractModel):
                 }
             },
         }
-        responses = {str(202 if command.mode == "async" else command.success_status): success}
+        outcome = "accepted" if command.mode == "async" else command.outcome
+        responses = {str(SUCCESS_STATUS[outcome]): success}
         # 503: the database is unreachable, or conflicts outlasted the retries
         # 422: any route refuses NUL characters in its path or query
         codes = {"401", "403", "404", "422", "429", "500", "503"}

@@ -3,8 +3,8 @@
 A queue is bound to an API client: the client's scopes, companies and rate
 limit apply exactly as over REST. A message names its command in ``ce-type``
 (``production_order.confirm``, or ``production_order.confirm.v2``), carries
-the REST route's JSON body, and names the record of a route's path parameter
-in ``ce-subject``. It runs through the same command pipeline; its message id
+the command's JSON body, and names the record the command acts on (its
+subject) in ``ce-subject``. It runs through the same command pipeline; its message id
 is its idempotency key, so a redelivered message is applied once.
 
 What the consumer process does with a message is decided here
@@ -19,14 +19,12 @@ from dataclasses import dataclass
 
 from odoo import _, api, fields, models
 
-from odoo.addons.mfg_integration_api.api_types import ApiResponse
-from odoo.addons.mfg_integration_api.commands import ClientIdentity, Invocation
-from odoo.addons.mfg_integration_api.problems import PROBLEM_BASE, ApiProblem
+from odoo.addons.mfg_integration_command.commands import ClientIdentity, Invocation
+from odoo.addons.mfg_integration_command.problems import CommandProblem, Outcome
 
 from .. import amqp
 
 TYPE_VERSION = re.compile(r"^(?P<name>.+?)(?:\.v(?P<version>\d+))?$")
-PATH_PARAMETER = re.compile(r"{(\w+)}")
 
 
 @dataclass
@@ -39,7 +37,7 @@ class ConsumeOutcome:
     """
 
     action: str
-    response: ApiResponse
+    response: Outcome
     retry_after: float = 0.0
 
 
@@ -127,9 +125,9 @@ class MfgIntegrationBrokerQueue(models.Model):
         transaction, which the consumer commits before it acknowledges)."""
         self.ensure_one()
         response = self._apply_message(message)
-        if response.status < 400:
+        if response.succeeded:
             return ConsumeOutcome("ack", response)
-        if response.status == 429:
+        if response.kind == "rate-limited":
             retry_after = float(response.body.get("retry_after") or 1)
             return ConsumeOutcome("wait", response, retry_after=retry_after)
         if message.attempt < self.max_attempts:
@@ -145,7 +143,7 @@ class MfgIntegrationBrokerQueue(models.Model):
                 invocation.command = Command._command(*self._command_of(message, invocation))
                 invocation.params = self._params(invocation.command, invocation.headers)
                 invocation.payload = self._payload(message, invocation)
-            except ApiProblem as refused:
+            except CommandProblem as refused:
                 problem = refused
         return Command._execute(invocation, problem=problem)
 
@@ -186,7 +184,7 @@ class MfgIntegrationBrokerQueue(models.Model):
         )
         limit = self.env["mfg.integration.settings"]._get("api_max_payload_bytes", 5 * 1024 * 1024)
         if len(message.body) > limit:
-            return invocation, ApiProblem(
+            return invocation, CommandProblem(
                 "payload-too-large",
                 f"The message has {len(message.body)} bytes; the limit is {limit}.",
                 limit=limit,
@@ -199,14 +197,16 @@ class MfgIntegrationBrokerQueue(models.Model):
         if _structured(message):
             envelope = self._parse_json(message.body)
             if not isinstance(envelope, dict):
-                raise ApiProblem("validation-error", "A structured CloudEvent is a JSON object.")
+                raise CommandProblem(
+                    "validation-error", "A structured CloudEvent is a JSON object."
+                )
             invocation.headers.update(
                 {f"ce-{key}": str(value) for key, value in envelope.items() if key != "data"}
             )
             command_type = envelope.get("type")
             invocation.idempotency_key = invocation.idempotency_key or envelope.get("id")
         if not command_type:
-            raise ApiProblem(
+            raise CommandProblem(
                 "validation-error",
                 "The message names no command: set the ce-type header (binary mode) or the "
                 "type attribute (structured mode), e.g. production_order.confirm.",
@@ -215,23 +215,17 @@ class MfgIntegrationBrokerQueue(models.Model):
         return found.group("name"), int(found.group("version") or 1)
 
     def _params(self, command, headers):
-        """The path parameter of the command's REST route, from ce-subject."""
-        for route, routed in self.env["mfg.integration.api"]._route_table():
-            if routed.key != command.key:
-                continue
-            names = PATH_PARAMETER.findall(route.path)
-            if not names:
-                return {}
-            subject = headers.get("ce-subject")
-            if not subject:
-                raise ApiProblem(
-                    "validation-error",
-                    f"{command.label} needs the record's id in ce-subject "
-                    f"(as {route.path} has it in its path).",
-                    errors=[{"pointer": "#ce-subject", "detail": "required"}],
-                )
-            return {names[0]: subject}
-        return {}
+        """The record the command acts on (its subject), from ce-subject."""
+        if not command.subject:
+            return {}
+        subject = headers.get("ce-subject")
+        if not subject:
+            raise CommandProblem(
+                "validation-error",
+                f"{command.label} needs the id of the record it acts on in ce-subject.",
+                errors=[{"pointer": "#ce-subject", "detail": "required"}],
+            )
+        return {command.subject: subject}
 
     def _payload(self, message, invocation):
         if invocation.command.request_schema is None and not message.body:
@@ -244,7 +238,7 @@ class MfgIntegrationBrokerQueue(models.Model):
             and content_type != "application/json"
             and not content_type.endswith("+json")
         ):
-            raise ApiProblem(
+            raise CommandProblem(
                 "unsupported-media-type",
                 f"Send the body as application/json, not '{content_type}'.",
             )
@@ -255,22 +249,10 @@ class MfgIntegrationBrokerQueue(models.Model):
         try:
             return json.loads(body or b"null")
         except (ValueError, UnicodeDecodeError) as error:
-            raise ApiProblem("malformed-json", f"The body is not valid JSON: {error}.") from error
+            raise CommandProblem(
+                "malformed-json", f"The body is not valid JSON: {error}."
+            ) from error
 
 
 def _structured(message):
     return (message.content_type or "").startswith(amqp.STRUCTURED_CONTENT_TYPE)
-
-
-def problem_of(response):
-    """The ApiProblem that a problem document answered (to report it)."""
-    body = dict(response.body) if isinstance(response.body, dict) else {}
-    slug = str(body.pop("type", "")).removeprefix(PROBLEM_BASE) or "internal-error"
-    for key in ("title", "status", "instance", "correlation_id"):
-        body.pop(key, None)
-    detail = body.pop("detail", "")
-    errors = body.pop("errors", None)
-    try:
-        return ApiProblem(slug, detail, errors=errors, **body)
-    except KeyError:
-        return ApiProblem("internal-error", detail)

@@ -10,10 +10,10 @@ import json
 
 from odoo import _, api, fields, models
 
-from odoo.addons.mfg_integration_api.models.incident_sources import report_problem
+from odoo.addons.mfg_integration_command.models.incident_sources import report_problem
+from odoo.addons.mfg_integration_command.problems import CommandProblem
 
 from .. import amqp
-from .command_queue import problem_of
 
 
 class MfgIntegrationBrokerDeadMessage(models.Model):
@@ -66,7 +66,7 @@ class MfgIntegrationBrokerDeadMessage(models.Model):
         if kept and message.message_id:
             kept.write({"attempts": message.attempt, "state": "dead"})
             return kept
-        problem = problem_of(response)
+        problem = CommandProblem.from_document(response.body)
         kept = self.create(
             {
                 "queue_id": queue.id,
@@ -119,13 +119,13 @@ class MfgIntegrationBrokerDeadMessage(models.Model):
         if self.state == "applied":
             return True
         response = self.queue_id._apply_message(self._received_message())
-        if response.status < 400:
+        if response.succeeded:
             self.write({"state": "applied", "error": False})
             return True
         self.write(
             {
                 "problem": json.dumps(response.body, default=str),
-                "error": problem_of(response).detail[:500],
+                "error": CommandProblem.from_document(response.body).detail[:500],
             }
         )
         return False

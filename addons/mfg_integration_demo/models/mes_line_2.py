@@ -10,7 +10,7 @@ orders are cross-referenced by a consultant instead.)
 
 from odoo import api, models
 
-from odoo.addons.mfg_integration_api.commands import CommandResult
+from odoo.addons.mfg_integration_command.commands import CommandResult
 
 
 class MfgIntegrationMrpInbound(models.AbstractModel):

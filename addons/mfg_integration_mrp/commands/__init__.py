@@ -1,4 +1,4 @@
-# one file per business flow: its schemas, commands, routes and handlers
+# one file per business flow: its schemas, command declarations and handlers
 from . import common
 from . import production
 from . import work_orders
@@ -6,3 +6,6 @@ from . import stock
 from . import purchasing
 from . import quality
 from . import shipping
+
+# the flows whose commands the addon declares (models/mfg_integration_command.py)
+FLOWS = (production, work_orders, stock, purchasing, quality, shipping)

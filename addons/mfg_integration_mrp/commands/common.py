@@ -4,13 +4,13 @@ pipeline's savepoint: any error leaves nothing behind."""
 
 from odoo import models
 
-from odoo.addons.mfg_integration_api.problems import ApiProblem
+from odoo.addons.mfg_integration_command.problems import CommandProblem
 
 
 def business_error(detail, pointer=None):
-    """A business rule broken by a field of the payload (422, naming the field)."""
+    """A business rule broken by a field of the payload, naming the field."""
     errors = [{"pointer": pointer, "detail": detail}] if pointer else []
-    return ApiProblem("business-rule", detail, errors=errors)
+    return CommandProblem("business-rule", detail, errors=errors)
 
 
 class MfgIntegrationMrpInbound(models.AbstractModel):
@@ -48,7 +48,7 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
         )
         if lot or not create:
             if not lot:
-                raise ApiProblem(
+                raise CommandProblem(
                     "unknown-reference",
                     f"Lot '{lot_id}' of {product.display_name} is not known.",
                     errors=[{"pointer": pointer, "detail": "unknown lot"}],
@@ -73,7 +73,8 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
         ]
 
     def _record_by_id_or_name(self, ctx, object_type, model, identifier, name_field="name"):
-        """Path ids: the caller's cross-reference, else the Odoo reference; 404 otherwise."""
+        """A command's subject: the caller's cross-reference, else the Odoo
+        reference; not found otherwise."""
         if ctx.system:
             found = ctx.mapping.resolve_record(
                 ctx.system, object_type, identifier, raise_if_missing=False
@@ -82,13 +83,14 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
                 return found
         found = self.env[model].search([(name_field, "=", identifier)], limit=2)
         if len(found) != 1:
-            raise ApiProblem(
+            raise CommandProblem(
                 "not-found", f"No {object_type} '{identifier}' is known to Odoo for you."
             )
         return found
 
     def _product_move(self, ctx, moves, product, container, pointer):
-        """The move of a product in a picking or order, or a 422 naming the line."""
+        """The move of a product in a picking or order, or a business rule
+        problem naming the line."""
         move = moves.filtered(lambda m: m.product_id == product)[:1]
         if not move:
             raise business_error(f"{product.display_name} is not on {container}.", pointer)

@@ -5,10 +5,9 @@ from datetime import datetime
 
 from odoo import _, api, fields, models
 
-from odoo.addons.mfg_integration_api.commands import Command, CommandResult
-from odoo.addons.mfg_integration_api.models.api_context import parse_timestamp
-from odoo.addons.mfg_integration_api.problems import ApiProblem
-from odoo.addons.mfg_integration_api.routing import ApiRoute
+from odoo.addons.mfg_integration_command.commands import Command, CommandResult, Rest
+from odoo.addons.mfg_integration_command.context import parse_timestamp
+from odoo.addons.mfg_integration_command.problems import CommandProblem
 
 from ..schemas import (
     CODE,
@@ -136,108 +135,79 @@ PRODUCTION_ORDER_PAGE = answer(
 HANDLERS = "mfg.integration.mrp.inbound"
 
 
-class MfgIntegrationCommand(models.AbstractModel):
-    _inherit = "mfg.integration.command"
-
-    @api.model
-    def _mfg_commands(self):
-        return super()._mfg_commands() + [
-            Command(
-                name="production_order.create",
-                handler=f"{HANDLERS}:_command_create_production_order",
-                scope="production:write",
-                summary="Create and confirm a manufacturing order from a planning system",
-                request_schema=CREATE_PRODUCTION_ORDER,
-                response_schema=PRODUCTION_ORDER,
-                maps=("production", "product", "uom"),
-                success_status=201,
-                latency_class="near-real-time",
-                example={
-                    "id": "PLN-4711",
-                    "product": "FG-100",
-                    "quantity": 20,
-                    "unit": "EA",
-                    "due_date": "2026-12-01T06:00:00Z",
-                    "origin": "Weekly plan 48",
-                },
-            ),
-            Command(
-                name="production_order.list",
-                handler=f"{HANDLERS}:_command_list_production_orders",
-                scope="production:read",
-                summary="Production orders changed since a time, page by page (cursor)",
-                query_schema=LIST_QUERY,
-                response_schema=PRODUCTION_ORDER_PAGE,
-                maps=("production", "product", "uom", "workorder", "workcenter"),
-                writes=False,
-                latency_class="batch",
-            ),
-            Command(
-                name="production_order.get",
-                handler=f"{HANDLERS}:_command_get_production_order",
-                scope="production:read",
-                summary="A production order in your identifiers and status codes",
-                response_schema=PRODUCTION_ORDER,
-                maps=("production", "product", "uom", "workorder", "workcenter"),
-                writes=False,
-            ),
-            Command(
-                name="production_order.confirm",
-                handler=f"{HANDLERS}:_command_confirm_production",
-                scope="production:write",
-                summary="MES production confirmation, partial or final",
-                request_schema=PRODUCTION_CONFIRMATION,
-                response_schema=CONFIRMED_PRODUCTION_ORDER,
-                maps=("production", "product", "uom", "lot", "serial", "scrap.reason"),
-                example={
-                    "produced_quantity": 20,
-                    "scrapped_quantity": 1,
-                    "scrap_reason": "SCR-01",
-                    "final": True,
-                    "lot": "LOT-2026-0042",
-                    "work_center": "WC-ASSY",
-                    "operator": "J. Doe",
-                    "source_timestamp": "2026-11-26T10:00:00Z",
-                },
-            ),
-        ]
-
-
-class MfgIntegrationApi(models.AbstractModel):
-    _inherit = "mfg.integration.api"
-
-    @api.model
-    def _api_routes(self):
-        return super()._api_routes() + [
-            ApiRoute(
-                name="create_production_order",
-                method="POST",
-                path="/production-orders",
-                command="production_order.create",
-                tag="Production",
-            ),
-            ApiRoute(
-                name="list_production_orders",
-                method="GET",
-                path="/production-orders",
-                command="production_order.list",
-                tag="Production",
-            ),
-            ApiRoute(
-                name="get_production_order",
-                method="GET",
-                path="/production-orders/{id}",
-                command="production_order.get",
-                tag="Production",
-            ),
-            ApiRoute(
-                name="confirm_production",
-                method="POST",
-                path="/production-orders/{id}/confirmations",
-                command="production_order.confirm",
-                tag="Production",
-            ),
-        ]
+COMMANDS = [
+    Command(
+        name="production_order.create",
+        handler=f"{HANDLERS}:_command_create_production_order",
+        rest=Rest(
+            "POST", "/production-orders", operation="create_production_order", tag="Production"
+        ),
+        scope="production:write",
+        summary="Create and confirm a manufacturing order from a planning system",
+        request_schema=CREATE_PRODUCTION_ORDER,
+        response_schema=PRODUCTION_ORDER,
+        outcome="created",
+        latency_class="near-real-time",
+        example={
+            "id": "PLN-4711",
+            "product": "FG-100",
+            "quantity": 20,
+            "unit": "EA",
+            "due_date": "2026-12-01T06:00:00Z",
+            "origin": "Weekly plan 48",
+        },
+    ),
+    Command(
+        name="production_order.list",
+        handler=f"{HANDLERS}:_command_list_production_orders",
+        rest=Rest(
+            "GET", "/production-orders", operation="list_production_orders", tag="Production"
+        ),
+        scope="production:read",
+        summary="Production orders changed since a time, page by page (cursor)",
+        query_schema=LIST_QUERY,
+        response_schema=PRODUCTION_ORDER_PAGE,
+        writes=False,
+        latency_class="batch",
+    ),
+    Command(
+        name="production_order.get",
+        handler=f"{HANDLERS}:_command_get_production_order",
+        subject="id",
+        rest=Rest(
+            "GET", "/production-orders/{id}", operation="get_production_order", tag="Production"
+        ),
+        scope="production:read",
+        summary="A production order in your identifiers and status codes",
+        response_schema=PRODUCTION_ORDER,
+        writes=False,
+    ),
+    Command(
+        name="production_order.confirm",
+        handler=f"{HANDLERS}:_command_confirm_production",
+        subject="id",
+        rest=Rest(
+            "POST",
+            "/production-orders/{id}/confirmations",
+            operation="confirm_production",
+            tag="Production",
+        ),
+        scope="production:write",
+        summary="MES production confirmation, partial or final",
+        request_schema=PRODUCTION_CONFIRMATION,
+        response_schema=CONFIRMED_PRODUCTION_ORDER,
+        example={
+            "produced_quantity": 20,
+            "scrapped_quantity": 1,
+            "scrap_reason": "SCR-01",
+            "final": True,
+            "lot": "LOT-2026-0042",
+            "work_center": "WC-ASSY",
+            "operator": "J. Doe",
+            "source_timestamp": "2026-11-26T10:00:00Z",
+        },
+    ),
+]
 
 
 class MfgIntegrationMrpInbound(models.AbstractModel):
@@ -282,7 +252,7 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
             ctx._system_required(), "production", body["id"], raise_if_missing=False
         )
         if existing:
-            raise ApiProblem(
+            raise CommandProblem(
                 "conflict",
                 f"Production order '{body['id']}' already exists as {existing.name}.",
                 reference=existing.name,
@@ -334,7 +304,7 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
 
     @api.model
     def _command_get_production_order(self, ctx, body, id):
-        production = ctx.resolve("production", id, None, not_found_status=True)
+        production = ctx.resolve_subject("production", id)
         return CommandResult(self._production_to_api(ctx, production), production)
 
     @api.model
@@ -354,7 +324,7 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
                 last_date = datetime.fromisoformat(stamp)
                 last_id = int(last_id)
             except ValueError as error:
-                raise ApiProblem(
+                raise CommandProblem(
                     "validation-error",
                     "The cursor is not one this API returned.",
                     errors=[{"pointer": "/cursor", "detail": "invalid cursor"}],
@@ -383,7 +353,7 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
 
     @api.model
     def _command_confirm_production(self, ctx, body, id):
-        production = ctx.resolve("production", id, None, not_found_status=True)
+        production = ctx.resolve_subject("production", id)
         ctx.check_stale("production", production, body.get("source_timestamp"))
         production._mfg_check_open()
         product = production.product_id

@@ -3,10 +3,9 @@
 from odoo import _, api, models
 from odoo.tools import float_compare
 
-from odoo.addons.mfg_integration_api.commands import Command, CommandResult
-from odoo.addons.mfg_integration_api.models.api_context import parse_timestamp
-from odoo.addons.mfg_integration_api.problems import ApiProblem
-from odoo.addons.mfg_integration_api.routing import ApiRoute
+from odoo.addons.mfg_integration_command.commands import Command, CommandResult, Rest
+from odoo.addons.mfg_integration_command.context import parse_timestamp
+from odoo.addons.mfg_integration_command.problems import CommandProblem
 
 from ..schemas import (
     CODE,
@@ -94,66 +93,44 @@ PURCHASE_CONFIRMATION_RESULT = answer(
 HANDLERS = "mfg.integration.mrp.inbound"
 
 
-class MfgIntegrationCommand(models.AbstractModel):
-    _inherit = "mfg.integration.command"
-
-    @api.model
-    def _mfg_commands(self):
-        return super()._mfg_commands() + [
-            Command(
-                name="receipt.create",
-                handler=f"{HANDLERS}:_command_receipt",
-                scope="purchase:write",
-                summary="Supplier advance shipping notice or receipt against a purchase order",
-                request_schema=RECEIPT,
-                response_schema=RECEIPT_RESULT,
-                maps=("purchase", "product", "uom", "lot", "serial"),
-                latency_class="near-real-time",
-                example={
-                    "purchase_order": "P00012",
-                    "reference": "ASN-991",
-                    "done": True,
-                    "lines": [{"product": "CMP-7", "quantity": 100, "unit": "EA"}],
-                },
-            ),
-            Command(
-                name="purchase_order.confirm",
-                handler=f"{HANDLERS}:_command_purchase_confirmation",
-                scope="purchase:write",
-                summary="Supplier acknowledgement: accepted, rejected or changed",
-                request_schema=PURCHASE_CONFIRMATION,
-                response_schema=PURCHASE_CONFIRMATION_RESULT,
-                maps=("purchase", "product"),
-                example={
-                    "status": "changed",
-                    "supplier_reference": "SO-5531",
-                    "lines": [{"product": "CMP-7", "date": "2026-12-03T08:00:00Z"}],
-                },
-            ),
-        ]
-
-
-class MfgIntegrationApi(models.AbstractModel):
-    _inherit = "mfg.integration.api"
-
-    @api.model
-    def _api_routes(self):
-        return super()._api_routes() + [
-            ApiRoute(
-                name="receipt",
-                method="POST",
-                path="/receipts",
-                command="receipt.create",
-                tag="Purchasing",
-            ),
-            ApiRoute(
-                name="purchase_confirmation",
-                method="POST",
-                path="/purchase-orders/{id}/confirmations",
-                command="purchase_order.confirm",
-                tag="Purchasing",
-            ),
-        ]
+COMMANDS = [
+    Command(
+        name="receipt.create",
+        handler=f"{HANDLERS}:_command_receipt",
+        rest=Rest("POST", "/receipts", operation="receipt", tag="Purchasing"),
+        scope="purchase:write",
+        summary="Supplier advance shipping notice or receipt against a purchase order",
+        request_schema=RECEIPT,
+        response_schema=RECEIPT_RESULT,
+        latency_class="near-real-time",
+        example={
+            "purchase_order": "P00012",
+            "reference": "ASN-991",
+            "done": True,
+            "lines": [{"product": "CMP-7", "quantity": 100, "unit": "EA"}],
+        },
+    ),
+    Command(
+        name="purchase_order.confirm",
+        handler=f"{HANDLERS}:_command_purchase_confirmation",
+        subject="id",
+        rest=Rest(
+            "POST",
+            "/purchase-orders/{id}/confirmations",
+            operation="purchase_confirmation",
+            tag="Purchasing",
+        ),
+        scope="purchase:write",
+        summary="Supplier acknowledgement: accepted, rejected or changed",
+        request_schema=PURCHASE_CONFIRMATION,
+        response_schema=PURCHASE_CONFIRMATION_RESULT,
+        example={
+            "status": "changed",
+            "supplier_reference": "SO-5531",
+            "lines": [{"product": "CMP-7", "date": "2026-12-03T08:00:00Z"}],
+        },
+    ),
+]
 
 
 class MfgIntegrationMrpInbound(models.AbstractModel):
@@ -167,7 +144,7 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
         order = self._purchase_order(ctx, body["purchase_order"])
         picking = order._mfg_waiting_receipt()
         if not picking:
-            raise ApiProblem("conflict", f"{order.name} has no receipt waiting.")
+            raise CommandProblem("conflict", f"{order.name} has no receipt waiting.")
         for index, line in enumerate(body["lines"]):
             pointer = f"/lines/{index}"
             product = ctx.resolve("product", line["product"], f"{pointer}/product")

@@ -2,8 +2,7 @@
 
 from odoo import api, models
 
-from odoo.addons.mfg_integration_api.commands import Command, CommandResult
-from odoo.addons.mfg_integration_api.routing import ApiRoute
+from odoo.addons.mfg_integration_command.commands import Command, CommandResult, Rest
 
 from ..schemas import EXTERNAL_ID, STRINGS, answer
 
@@ -34,55 +33,27 @@ QUALITY_RELEASE_RESULT = answer(
 HANDLERS = "mfg.integration.mrp.inbound"
 
 
-class MfgIntegrationCommand(models.AbstractModel):
-    _inherit = "mfg.integration.command"
-
-    @api.model
-    def _mfg_commands(self):
-        return super()._mfg_commands() + [
-            Command(
-                name="quality.hold",
-                handler=f"{HANDLERS}:_command_quality_hold",
-                scope="quality:write",
-                summary="Put a lot or serial on hold: it can no longer be reserved or shipped",
-                request_schema=QUALITY_HOLD,
-                response_schema=QUALITY_HOLD_RESULT,
-                maps=("product", "lot", "serial"),
-                example={"lot": "LOT-2026-0042", "product": "FG-100", "reason": "Porosity found"},
-            ),
-            Command(
-                name="quality.release",
-                handler=f"{HANDLERS}:_command_quality_release",
-                scope="quality:write",
-                summary="Release a held lot or serial",
-                request_schema=QUALITY_HOLD,
-                response_schema=QUALITY_RELEASE_RESULT,
-                maps=("product", "lot", "serial"),
-            ),
-        ]
-
-
-class MfgIntegrationApi(models.AbstractModel):
-    _inherit = "mfg.integration.api"
-
-    @api.model
-    def _api_routes(self):
-        return super()._api_routes() + [
-            ApiRoute(
-                name="quality_hold",
-                method="POST",
-                path="/quality/holds",
-                command="quality.hold",
-                tag="Quality",
-            ),
-            ApiRoute(
-                name="quality_release",
-                method="POST",
-                path="/quality/releases",
-                command="quality.release",
-                tag="Quality",
-            ),
-        ]
+COMMANDS = [
+    Command(
+        name="quality.hold",
+        handler=f"{HANDLERS}:_command_quality_hold",
+        rest=Rest("POST", "/quality/holds", operation="quality_hold", tag="Quality"),
+        scope="quality:write",
+        summary="Put a lot or serial on hold: it can no longer be reserved or shipped",
+        request_schema=QUALITY_HOLD,
+        response_schema=QUALITY_HOLD_RESULT,
+        example={"lot": "LOT-2026-0042", "product": "FG-100", "reason": "Porosity found"},
+    ),
+    Command(
+        name="quality.release",
+        handler=f"{HANDLERS}:_command_quality_release",
+        rest=Rest("POST", "/quality/releases", operation="quality_release", tag="Quality"),
+        scope="quality:write",
+        summary="Release a held lot or serial",
+        request_schema=QUALITY_HOLD,
+        response_schema=QUALITY_RELEASE_RESULT,
+    ),
+]
 
 
 class MfgIntegrationMrpInbound(models.AbstractModel):

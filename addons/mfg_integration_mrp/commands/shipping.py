@@ -2,9 +2,8 @@
 
 from odoo import api, models
 
-from odoo.addons.mfg_integration_api.commands import Command, CommandResult
-from odoo.addons.mfg_integration_api.problems import ApiProblem
-from odoo.addons.mfg_integration_api.routing import ApiRoute
+from odoo.addons.mfg_integration_command.commands import Command, CommandResult, Rest
+from odoo.addons.mfg_integration_command.problems import CommandProblem
 
 from ..schemas import EXTERNAL_ID, LOT_QUANTITY, NULLABLE_STRING, QUANTITY, TIMESTAMP, answer
 from .common import business_error
@@ -45,39 +44,24 @@ SHIPMENT_RESULT = answer(
 HANDLERS = "mfg.integration.mrp.inbound"
 
 
-class MfgIntegrationCommand(models.AbstractModel):
-    _inherit = "mfg.integration.command"
-
-    @api.model
-    def _mfg_commands(self):
-        return super()._mfg_commands() + [
-            Command(
-                name="shipment.confirm",
-                handler=f"{HANDLERS}:_command_shipment_confirmation",
-                scope="shipment:write",
-                summary="Carrier or WMS shipment confirmation: validates the delivery",
-                request_schema=SHIPMENT_CONFIRMATION,
-                response_schema=SHIPMENT_RESULT,
-                maps=("picking", "product", "lot", "serial"),
-                example={"tracking_reference": "1Z999AA10123456784", "carrier": "UPS"},
-            ),
-        ]
-
-
-class MfgIntegrationApi(models.AbstractModel):
-    _inherit = "mfg.integration.api"
-
-    @api.model
-    def _api_routes(self):
-        return super()._api_routes() + [
-            ApiRoute(
-                name="shipment_confirmation",
-                method="POST",
-                path="/shipments/{id}/confirmations",
-                command="shipment.confirm",
-                tag="Shipping",
-            ),
-        ]
+COMMANDS = [
+    Command(
+        name="shipment.confirm",
+        handler=f"{HANDLERS}:_command_shipment_confirmation",
+        subject="id",
+        rest=Rest(
+            "POST",
+            "/shipments/{id}/confirmations",
+            operation="shipment_confirmation",
+            tag="Shipping",
+        ),
+        scope="shipment:write",
+        summary="Carrier or WMS shipment confirmation: validates the delivery",
+        request_schema=SHIPMENT_CONFIRMATION,
+        response_schema=SHIPMENT_RESULT,
+        example={"tracking_reference": "1Z999AA10123456784", "carrier": "UPS"},
+    ),
+]
 
 
 class MfgIntegrationMrpInbound(models.AbstractModel):
@@ -88,7 +72,7 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
         picking = self._record_by_id_or_name(ctx, "picking", "stock.picking", id)
         ctx.check_stale("picking", picking, body.get("source_timestamp"))
         if picking.state in ("done", "cancel"):
-            raise ApiProblem("conflict", f"{picking.name} is already {picking.state}.")
+            raise CommandProblem("conflict", f"{picking.name} is already {picking.state}.")
         if body.get("tracking_reference"):
             picking.mfg_tracking_ref = body["tracking_reference"]
         if body.get("carrier"):

@@ -3,9 +3,8 @@
 from odoo import api, models
 from odoo.tools import float_round
 
-from odoo.addons.mfg_integration_api.commands import Command, CommandResult
-from odoo.addons.mfg_integration_api.problems import ApiProblem
-from odoo.addons.mfg_integration_api.routing import ApiRoute
+from odoo.addons.mfg_integration_command.commands import Command, CommandResult, Rest
+from odoo.addons.mfg_integration_command.problems import CommandProblem
 
 from ..schemas import CODE, EXTERNAL_ID, QUANTITY, answer
 from .common import business_error
@@ -66,69 +65,43 @@ AVAILABILITY = answer(
 HANDLERS = "mfg.integration.mrp.inbound"
 
 
-class MfgIntegrationCommand(models.AbstractModel):
-    _inherit = "mfg.integration.command"
-
-    @api.model
-    def _mfg_commands(self):
-        return super()._mfg_commands() + [
-            Command(
-                name="inventory.movements",
-                handler=f"{HANDLERS}:_command_inventory_movement",
-                scope="inventory:write",
-                summary="Batch of WMS movements and counts, applied asynchronously",
-                request_schema=INVENTORY_MOVEMENTS,
-                maps=("product", "uom", "location", "lot", "serial"),
-                mode="async",
-                batch_key="movements",
-                latency_class="batch",
-                example={
-                    "movements": [
-                        {
-                            "type": "move",
-                            "product": "CMP-7",
-                            "quantity": 5,
-                            "unit": "EA",
-                            "from_location": "WH/A-01",
-                            "to_location": "WH/LINE-1",
-                        }
-                    ]
-                },
-            ),
-            Command(
-                name="inventory.availability",
-                handler=f"{HANDLERS}:_command_availability",
-                scope="inventory:read",
-                summary="On-hand and available quantity of a product",
-                query_schema=AVAILABILITY_QUERY,
-                response_schema=AVAILABILITY,
-                maps=("product", "location", "uom"),
-                writes=False,
-            ),
-        ]
-
-
-class MfgIntegrationApi(models.AbstractModel):
-    _inherit = "mfg.integration.api"
-
-    @api.model
-    def _api_routes(self):
-        return super()._api_routes() + [
-            ApiRoute(
-                name="inventory_movements",
-                method="POST",
-                path="/inventory/movements",
-                command="inventory.movements",
-                tag="Inventory",
-            ),
-            ApiRoute(
-                name="inventory_availability",
-                method="GET",
-                path="/inventory/availability",
-                command="inventory.availability",
-                tag="Inventory",
-            ),
-        ]
+COMMANDS = [
+    Command(
+        name="inventory.movements",
+        handler=f"{HANDLERS}:_command_inventory_movement",
+        rest=Rest("POST", "/inventory/movements", operation="inventory_movements", tag="Inventory"),
+        scope="inventory:write",
+        summary="Batch of WMS movements and counts, applied asynchronously",
+        request_schema=INVENTORY_MOVEMENTS,
+        mode="async",
+        batch_key="movements",
+        latency_class="batch",
+        example={
+            "movements": [
+                {
+                    "type": "move",
+                    "product": "CMP-7",
+                    "quantity": 5,
+                    "unit": "EA",
+                    "from_location": "WH/A-01",
+                    "to_location": "WH/LINE-1",
+                }
+            ]
+        },
+    ),
+    Command(
+        name="inventory.availability",
+        handler=f"{HANDLERS}:_command_availability",
+        rest=Rest(
+            "GET", "/inventory/availability", operation="inventory_availability", tag="Inventory"
+        ),
+        scope="inventory:read",
+        summary="On-hand and available quantity of a product",
+        query_schema=AVAILABILITY_QUERY,
+        response_schema=AVAILABILITY,
+        writes=False,
+    ),
+]
 
 
 class MfgIntegrationMrpInbound(models.AbstractModel):
@@ -154,7 +127,7 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
             return self._inventory_count(ctx, product, quantity, lot, item, index)
         for key in ("from_location", "to_location"):
             if not item.get(key):
-                raise ApiProblem(
+                raise CommandProblem(
                     "validation-error",
                     f"A move needs '{key}'.",
                     errors=[{"pointer": f"{pointer}/{key}", "detail": "required for a move"}],
@@ -183,7 +156,7 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
     def _inventory_count(self, ctx, product, quantity, lot, item, index):
         pointer = f"/movements/{index}"
         if not item.get("location"):
-            raise ApiProblem(
+            raise CommandProblem(
                 "validation-error",
                 "A count needs 'location'.",
                 errors=[{"pointer": f"{pointer}/location", "detail": "required for a count"}],

@@ -2,8 +2,7 @@
 
 from odoo import _, api, models
 
-from odoo.addons.mfg_integration_api.commands import Command, CommandResult
-from odoo.addons.mfg_integration_api.routing import ApiRoute
+from odoo.addons.mfg_integration_command.commands import Command, CommandResult, Rest
 
 from ..schemas import TIMESTAMP, answer
 
@@ -27,39 +26,21 @@ WORK_ORDER_STATUS = answer(
 HANDLERS = "mfg.integration.mrp.inbound"
 
 
-class MfgIntegrationCommand(models.AbstractModel):
-    _inherit = "mfg.integration.command"
-
-    @api.model
-    def _mfg_commands(self):
-        return super()._mfg_commands() + [
-            Command(
-                name="work_order.event",
-                handler=f"{HANDLERS}:_command_work_order_event",
-                scope="production:write",
-                summary="Start, pause, resume or finish a work order",
-                request_schema=WORK_ORDER_EVENT,
-                response_schema=WORK_ORDER_STATUS,
-                maps=("workorder",),
-                example={"event": "start", "operator": "J. Doe"},
-            ),
-        ]
-
-
-class MfgIntegrationApi(models.AbstractModel):
-    _inherit = "mfg.integration.api"
-
-    @api.model
-    def _api_routes(self):
-        return super()._api_routes() + [
-            ApiRoute(
-                name="work_order_event",
-                method="POST",
-                path="/work-orders/{id}/events",
-                command="work_order.event",
-                tag="Production",
-            ),
-        ]
+COMMANDS = [
+    Command(
+        name="work_order.event",
+        handler=f"{HANDLERS}:_command_work_order_event",
+        subject="id",
+        rest=Rest(
+            "POST", "/work-orders/{id}/events", operation="work_order_event", tag="Production"
+        ),
+        scope="production:write",
+        summary="Start, pause, resume or finish a work order",
+        request_schema=WORK_ORDER_EVENT,
+        response_schema=WORK_ORDER_STATUS,
+        example={"event": "start", "operator": "J. Doe"},
+    ),
+]
 
 
 class MfgIntegrationMrpInbound(models.AbstractModel):
@@ -67,7 +48,7 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
 
     @api.model
     def _command_work_order_event(self, ctx, body, id):
-        workorder = ctx.resolve("workorder", id, None, not_found_status=True)
+        workorder = ctx.resolve_subject("workorder", id)
         ctx.check_stale("workorder", workorder, body.get("source_timestamp"))
         event = body["event"]
         workorder._mfg_apply_event(event)

@@ -6,3 +6,4 @@ from . import res_config_settings
 from . import outbound
 from . import incident_sources
 from . import stock_writers
+from . import mfg_integration_command

@@ -3,14 +3,14 @@
 Orders of one product reserve the same component quants; receipts, counts and
 confirmations change them too. Under Odoo's REPEATABLE READ such transactions
 fail each other (serialization errors) until the retries run out. Each of them
-waits here for the others instead (see mfg_integration_api.write_locks); a
+waits here for the others instead (see mfg_integration_core.write_locks); a
 production order names all its products at once, so that a request retried
 after waiting takes every lock it needs before its new snapshot.
 """
 
 from odoo import api, models
 
-from odoo.addons.mfg_integration_api.write_locks import wait_for_writers
+from odoo.addons.mfg_integration_core.write_locks import wait_for_writers
 
 PRODUCT_STOCK = "stock.quant.product"
 

@@ -1,7 +1,6 @@
 from odoo import api, models
 
-from odoo.addons.mfg_integration_api.commands import Command, CommandResult
-from odoo.addons.mfg_integration_api.routing import ApiRoute
+from odoo.addons.mfg_integration_command.commands import Command, CommandResult, Rest
 
 THING = {
     "type": "object",
@@ -35,6 +34,7 @@ class MfgIntegrationCommand(models.AbstractModel):
             Command(
                 name="test.thing.record",
                 handler="test.mfg.integration.echo.call:_command_record_thing",
+                rest=Rest("POST", "/test/things", operation="test_thing_record"),
                 summary="Record a thing and emit its event",
                 scope="mapping:read",
                 request_schema=THING,
@@ -43,20 +43,5 @@ class MfgIntegrationCommand(models.AbstractModel):
                     "required": ["id"],
                     "properties": {"id": {"type": "integer"}},
                 },
-            ),
-        ]
-
-
-class MfgIntegrationApi(models.AbstractModel):
-    _inherit = "mfg.integration.api"
-
-    @api.model
-    def _api_routes(self):
-        return super()._api_routes() + [
-            ApiRoute(
-                name="test_thing_record",
-                method="POST",
-                path="/test/things",
-                command="test.thing.record",
             ),
         ]

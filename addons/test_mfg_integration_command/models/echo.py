@@ -1,8 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.mfg_integration_api.commands import Command, CommandResult
-from odoo.addons.mfg_integration_api.routing import ApiRoute
+from odoo.addons.mfg_integration_command.commands import Command, CommandResult, Rest
 from odoo.addons.mfg_integration_core.exceptions import (
     StateConflictError,
     UnmappedCodeError,
@@ -77,6 +76,7 @@ class MfgIntegrationCommand(models.AbstractModel):
             Command(
                 name="test.echo",
                 handler=f"{HANDLER}:_command_echo",
+                rest=Rest("POST", "/test/echo", operation="test_echo"),
                 summary="Greet",
                 scope="mapping:read",
                 request_schema=ECHO_V1,
@@ -86,6 +86,7 @@ class MfgIntegrationCommand(models.AbstractModel):
                 name="test.echo",
                 version=2,
                 handler=f"{HANDLER}:_command_echo",
+                rest=Rest("POST", "/test/v2/echo", operation="test_echo_v2"),
                 summary="Greet, by full name",
                 scope="mapping:read",
                 request_schema=ECHO_V2,
@@ -98,22 +99,5 @@ class MfgIntegrationCommand(models.AbstractModel):
                 summary="Fail in a typed way",
                 scope="mapping:read",
                 request_schema=FAIL,
-            ),
-        ]
-
-
-class MfgIntegrationApi(models.AbstractModel):
-    _inherit = "mfg.integration.api"
-
-    @api.model
-    def _api_routes(self):
-        return super()._api_routes() + [
-            ApiRoute(name="test_echo", method="POST", path="/test/echo", command="test.echo"),
-            ApiRoute(
-                name="test_echo_v2",
-                method="POST",
-                path="/test/v2/echo",
-                command="test.echo",
-                version=2,
             ),
         ]

@@ -3,8 +3,8 @@ import json
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.mfg_integration_api.commands import ApiKeyIdentity, Command, Invocation
 from odoo.addons.mfg_integration_api.routing import API_PREFIX
+from odoo.addons.mfg_integration_command.commands import ApiKeyIdentity, Command, Invocation
 from odoo.addons.mfg_integration_governance.tests.common import GovernanceCase
 
 
@@ -86,7 +86,7 @@ class TestCommandPipeline(GovernanceCase):
         self.assertEqual(self.last_log().error, "replayed from the Idempotency-Key store")
 
     def test_an_unexpected_error_frees_its_idempotency_key(self):
-        with mute_logger("odoo.addons.mfg_integration_api.models.command_pipeline"):
+        with mute_logger("odoo.addons.mfg_integration_command.models.command_pipeline"):
             status = self.run_command("test.fail", {"kind": "crash"}, idempotency_key="k-x")[0]
         self.assertEqual(status, 500)
         self.assertFalse(self.env["mfg.integration.idempotency"].search([("key", "=", "k-x")]))

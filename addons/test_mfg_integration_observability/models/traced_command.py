@@ -3,8 +3,7 @@ goes through every hop (request, apply, emit, job, delivery)."""
 
 from odoo import api, models
 
-from odoo.addons.mfg_integration_api.commands import Command, CommandResult
-from odoo.addons.mfg_integration_api.routing import ApiRoute
+from odoo.addons.mfg_integration_command.commands import Command, CommandResult, Rest
 
 EVENT_TYPE = "test.observability.traced.v1"
 TRACED = {
@@ -34,18 +33,9 @@ class MfgIntegrationCommand(models.AbstractModel):
             Command(
                 name="test.traced",
                 handler="test.mfg.integration.echo.call:_command_traced",
+                rest=Rest("POST", "/test/traced", operation="test_traced"),
                 summary="Record a call and emit an event",
                 scope="mapping:read",
                 request_schema=TRACED,
             ),
-        ]
-
-
-class MfgIntegrationApi(models.AbstractModel):
-    _inherit = "mfg.integration.api"
-
-    @api.model
-    def _api_routes(self):
-        return super()._api_routes() + [
-            ApiRoute(name="test_traced", method="POST", path="/test/traced", command="test.traced"),
         ]

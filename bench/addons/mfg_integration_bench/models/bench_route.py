@@ -1,7 +1,6 @@
 from odoo import api, models
 
-from odoo.addons.mfg_integration_api.commands import Command
-from odoo.addons.mfg_integration_api.routing import ApiRoute
+from odoo.addons.mfg_integration_command.commands import Command, Rest
 
 
 class MfgIntegrationCommand(models.AbstractModel):
@@ -12,7 +11,8 @@ class MfgIntegrationCommand(models.AbstractModel):
         return super()._mfg_commands() + [
             Command(
                 name="bench.echo",
-                handler="mfg.integration.api:_bench_echo",
+                handler="mfg.integration.command:_bench_echo",
+                rest=Rest("POST", "/bench/echo", operation="bench_echo", tag="Benchmark"),
                 summary="Benchmark: the framework around a trivial business action",
                 scope="production:read",
                 request_schema={
@@ -20,22 +20,6 @@ class MfgIntegrationCommand(models.AbstractModel):
                     "required": ["n"],
                     "properties": {"n": {"type": "integer"}},
                 },
-            )
-        ]
-
-
-class MfgIntegrationApi(models.AbstractModel):
-    _inherit = "mfg.integration.api"
-
-    @api.model
-    def _api_routes(self):
-        return super()._api_routes() + [
-            ApiRoute(
-                name="bench_echo",
-                method="POST",
-                path="/bench/echo",
-                command="bench.echo",
-                tag="Benchmark",
             )
         ]
 

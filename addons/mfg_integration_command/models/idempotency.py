@@ -5,8 +5,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..api_types import ApiResponse
-from ..problems import ApiProblem
+from ..problems import CommandProblem, Outcome
 
 
 class MfgIntegrationIdempotency(models.Model):
@@ -40,12 +39,12 @@ class MfgIntegrationIdempotency(models.Model):
 
         A concurrent request with the same key waits on the unique index
         until the first one commits, then replays its outcome.
-        Returns (claim record or None, ApiResponse to replay or None).
+        Returns (claim record or None, Outcome to replay or None).
 
         :param before: a statement (SQL) to send first, in the same round trip
         """
         if len(key) > 255:
-            raise ApiProblem(
+            raise CommandProblem(
                 "validation-error", "The Idempotency-Key is longer than 255 characters."
             )
         fingerprint = hashlib.sha256(
@@ -101,21 +100,16 @@ class MfgIntegrationIdempotency(models.Model):
             cr.execute(claim)
             return self.browse(cr.fetchone()[0]), None
         if stored_fingerprint != fingerprint:
-            raise ApiProblem(
+            raise CommandProblem(
                 "idempotency-key-reused",
                 f"Idempotency-Key '{key}' was already used with another request; use a new "
                 "key for a new request.",
             )
         if not status:
-            raise ApiProblem(
+            raise CommandProblem(
                 "conflict", f"A request with Idempotency-Key '{key}' is still being processed."
             )
-        return None, ApiResponse(
-            status,
-            json.loads(body),
-            json.loads(headers or "{}"),
-            content_type="application/problem+json" if status >= 400 else "application/json",
-        )
+        return None, Outcome.stored(status, json.loads(body), json.loads(headers or "{}"))
 
     def _finish(self, response, keep_refusal=True):
         """Store the outcome (server errors are not stored: the caller may retry;
@@ -128,7 +122,9 @@ class MfgIntegrationIdempotency(models.Model):
         self.ensure_one()
         # what this transaction's cache holds of the claim is stale once it runs
         self.invalidate_recordset()
-        if response.status >= 500 or (response.status >= 400 and not keep_refusal):
+        if response.kind in ("internal", "unavailable") or (
+            not response.succeeded and not keep_refusal
+        ):
             return SQL("DELETE FROM mfg_integration_idempotency WHERE id = %s", self.id)
         kept = {k: v for k, v in response.headers.items() if k in ("Location",)}
         return SQL(

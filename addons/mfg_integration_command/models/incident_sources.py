@@ -9,7 +9,7 @@
 
 from odoo import api, fields, models
 
-from ..problems import ApiProblem
+from ..problems import CommandProblem
 
 # problem slug: incident category; any other refused item is "inbound_failed"
 PROBLEM_CATEGORIES = {
@@ -53,12 +53,12 @@ class MfgIntegrationIncident(models.AbstractModel):
     )
 
 
-class MfgIntegrationApi(models.AbstractModel):
-    _inherit = "mfg.integration.api"
+class MfgIntegrationCommand(models.AbstractModel):
+    _inherit = "mfg.integration.command"
 
     @api.model
-    def _on_request_refused(self, ctx, problem):
-        result = super()._on_request_refused(ctx, problem)
+    def _on_command_refused(self, ctx, problem):
+        result = super()._on_command_refused(ctx, problem)
         if problem.slug in MAPPING_TYPES and ctx.system:
             report_problem(
                 self.env,
@@ -103,7 +103,7 @@ class MfgIntegrationApiRequestItem(models.Model):
         ctx = request._api_context()
         try:
             self.with_env(ctx.env)._apply(ctx, ctx.command)
-        except ApiProblem:
+        except CommandProblem:
             return False
         self.request_id.sudo()._update_counts()
         return True

@@ -4,10 +4,8 @@ import time
 
 from odoo import _, api, fields, models
 
-from ..api_types import ApiResponse
-from ..problems import ApiProblem
-from ..routing import API_PREFIX
-from .api_context import ApiContext
+from ..context import CommandContext
+from ..problems import CommandProblem, Outcome
 
 # items of a non-atomic batch applied between two commits of its job
 COMMIT_EVERY = 100
@@ -21,7 +19,7 @@ REQUEST_STATES = [
 ]
 
 
-# GET /requests/{id}: the status of a batch and the outcome of each item
+# request.get: the status of a batch and the outcome of each item
 REQUEST_STATUS_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
@@ -91,14 +89,14 @@ class MfgIntegrationApiRequest(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _accept(self, ctx, body):
-        """Store a batch and answer 202; a job applies it item by item."""
+        """Store a batch and accept it; a job applies it item by item."""
         command = ctx.command
         items = body[command.batch_key]
         limit = self.env["mfg.integration.settings"]._get(
             command.max_items_setting or "api_max_batch_items", 1000
         )
         if len(items) > limit:
-            raise ApiProblem(
+            raise CommandProblem(
                 "validation-error",
                 f"The batch has {len(items)} items; at most {limit} are accepted at once.",
                 errors=[{"pointer": f"/{command.batch_key}", "detail": f"at most {limit} items"}],
@@ -108,7 +106,7 @@ class MfgIntegrationApiRequest(models.Model):
             [("state", "in", ("queued", "processing"))], limit=backlog_limit + 1
         )
         if backlog >= backlog_limit:
-            raise ApiProblem(
+            raise CommandProblem(
                 "overloaded",
                 f"{backlog} batches are waiting; try again shortly.",
                 headers={"Retry-After": "30"},
@@ -140,18 +138,12 @@ class MfgIntegrationApiRequest(models.Model):
             ._process()
         )
         request.job_uuid = job.uuid
-        location = f"{API_PREFIX}/requests/{request.id}"
-        return ApiResponse(
-            202,
-            {
-                "id": request.id,
-                "status": "queued",
-                "items": len(items),
-                "status_url": location,
-                "correlation_id": ctx.correlation_id,
-            },
-            {"Location": location},
-        )
+        body = {"id": request.id, "status": "queued", "items": len(items)}
+        location = self.env["mfg.integration.command"]._status_location(request)
+        if location:
+            body["status_url"] = location
+        body["correlation_id"] = ctx.correlation_id
+        return Outcome.success("accepted", body, {"Location": location} if location else {})
 
     # ------------------------------------------------------------------
     # Processing (in a queue job, as the client's technical user)
@@ -171,7 +163,7 @@ class MfgIntegrationApiRequest(models.Model):
                 mfg_correlation_id=request.correlation_id,
             )
         )
-        return ApiContext(
+        return CommandContext(
             env=env,
             client=client.with_env(env),
             system=client.system_id.with_env(env),
@@ -193,7 +185,7 @@ class MfgIntegrationApiRequest(models.Model):
                 with self.env.cr.savepoint():
                     for item in items:
                         item._apply(ctx, command)
-            except ApiProblem as problem:
+            except CommandProblem as problem:
                 failed = items.filtered(lambda item: item.state == "failed")
                 (items - failed).write(
                     {
@@ -207,7 +199,7 @@ class MfgIntegrationApiRequest(models.Model):
             for applied, item in enumerate(items, 1):
                 try:
                     item._apply(ctx, command)
-                except ApiProblem as problem:
+                except CommandProblem as problem:
                     item._notify_failure(problem)
                 if applied % COMMIT_EVERY == 0 and applied < len(items):
                     request._commit_progress()
@@ -244,7 +236,7 @@ class MfgIntegrationApiRequest(models.Model):
             [("id", "=", int(id) if str(id).isdigit() else 0), ("client_id", "=", ctx.client.id)]
         )
         if not request:
-            raise ApiProblem("not-found", f"No request {id} of yours exists.")
+            raise CommandProblem("not-found", f"No request {id} of yours exists.")
         return request._to_api()
 
     def _to_api(self):
@@ -311,7 +303,7 @@ class MfgIntegrationApiRequestItem(models.Model):
             result = self.env["mfg.integration.command"]._apply(
                 ctx, command, json.loads(self.payload), {"index": self.sequence}
             )
-        except ApiProblem as problem:
+        except CommandProblem as problem:
             self.sudo().write({"state": "failed", "problem": json.dumps(problem.to_dict())})
             self._count_item(ctx, command, problem.status, started)
             raise

@@ -4,7 +4,7 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.mfg_integration_api.write_locks import (
+from odoo.addons.mfg_integration_core.write_locks import (
     _lock_class,
     run_serialized,
     wait_for_writers,

@@ -19,14 +19,13 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
+from odoo.addons.mfg_integration_core.database import connection_failure
 from odoo.addons.mfg_integration_core.exceptions import MappingError, StateConflictError
 from odoo.addons.mfg_integration_governance.models.auth import AuthRefused
 
-from ..api_types import ApiResponse
-from ..commands import Command, CommandResult
-from ..http_adapter import connection_failure
-from ..problems import ApiProblem
-from .api_context import ApiContext, mapping_problem
+from ..commands import Command, CommandResult, Rest
+from ..context import CommandContext, mapping_problem
+from ..problems import CommandProblem, Outcome
 from .api_request import REQUEST_STATUS_SCHEMA
 
 _logger = logging.getLogger(__name__)
@@ -102,8 +101,8 @@ class MfgIntegrationCommand(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _mfg_commands(self):
-        """Every command of the suite. Addons extend this list, one file per
-        business flow."""
+        """Every command of the suite. An addon extends this list once, with
+        the declarations of its flow files."""
         return [
             Command(
                 name="request.get",
@@ -111,6 +110,8 @@ class MfgIntegrationCommand(models.AbstractModel):
                 summary="Status and item results of an asynchronous request",
                 writes=False,
                 response_schema=REQUEST_STATUS_SCHEMA,
+                subject="id",
+                rest=Rest("GET", "/requests/{id}", operation="get_request", tag="Requests"),
             ),
         ]
 
@@ -129,7 +130,7 @@ class MfgIntegrationCommand(models.AbstractModel):
     def _command(self, name, version=1):
         command = self._command_table().get((name, version))
         if command is None:
-            raise ApiProblem("not-found", f"There is no command {name} v{version}.")
+            raise CommandProblem("not-found", f"There is no command {name} v{version}.")
         return command
 
     def _register_hook(self):
@@ -154,8 +155,8 @@ class MfgIntegrationCommand(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _execute(self, invocation, problem=None):
-        """Run one invocation; return its outcome as an ApiResponse (status,
-        body, headers). Never raises but for retryable database errors.
+        """Run one invocation; return its Outcome (kind, status, body, headers).
+        Never raises but for retryable database errors.
 
         The invocation is one span (the transport's server or consumer span)
         that continues the caller's traceparent; the traceparent answered and
@@ -184,7 +185,7 @@ class MfgIntegrationCommand(models.AbstractModel):
                 response.status,
             )
             span.set_attribute("mfg.correlation_id", invocation.correlation_id)
-            if response.status >= 500:
+            if response.kind in ("internal", "unavailable"):
                 span.set_error(f"answered {response.status}")
         return response
 
@@ -199,7 +200,7 @@ class MfgIntegrationCommand(models.AbstractModel):
             response = self._run(invocation, state)
         except RETRYABLE:
             raise
-        except ApiProblem as refused:
+        except CommandProblem as refused:
             response = self._problem_response(refused, invocation)
             state["error"] = refused.detail
             state["problem"] = refused
@@ -211,7 +212,7 @@ class MfgIntegrationCommand(models.AbstractModel):
             _logger.exception(
                 "Command %s failed [%s]", invocation.channel, invocation.correlation_id
             )
-            failure = ApiProblem(
+            failure = CommandProblem(
                 "internal-error",
                 f"An unexpected error occurred; quote correlation id "
                 f"{invocation.correlation_id} to the administrator.",
@@ -280,14 +281,14 @@ class MfgIntegrationCommand(models.AbstractModel):
         if command.query_schema:
             errors = schema_errors(command.query_schema, invocation.query)
             if errors:
-                raise ApiProblem(
+                raise CommandProblem(
                     "validation-error", "The query parameters are not valid.", errors=errors
                 )
         payload = invocation.payload
         if command.request_schema is not None:
             errors = schema_errors(command.request_schema, payload)
             if errors:
-                raise ApiProblem(
+                raise CommandProblem(
                     "validation-error",
                     f"The body does not match the schema of {command.label}: "
                     f"{len(errors)} error(s).",
@@ -297,7 +298,7 @@ class MfgIntegrationCommand(models.AbstractModel):
                 payload = command.upgrade(payload)
         env = self._caller_env(auth, invocation)
         system_id = auth.facts.system_id if auth.facts else client.system_id.id
-        ctx = ApiContext(
+        ctx = CommandContext(
             env=env,
             client=client.with_env(env),
             system=env["mfg.integration.system"].browse(system_id or ()),
@@ -330,15 +331,15 @@ class MfgIntegrationCommand(models.AbstractModel):
                     savepoint=savepoint,
                 )
                 state["record"] = result.record
-                response = ApiResponse(command.success_status, result.data)
-        except ApiProblem as refused:
+                response = Outcome.success(command.outcome, result.data)
+        except CommandProblem as refused:
             response = self._problem_response(refused, invocation)
             state["error"] = refused.detail
             if savepoint and savepoint.rolled_back:
                 replay = self._claim(invocation, client, state)
                 if replay:  # another request with this key came first meanwhile
                     response = replay
-            self.env["mfg.integration.api"]._on_request_refused(ctx, refused)
+            self._on_command_refused(ctx, refused)
         if savepoint and not savepoint.closed:
             state["pending"].append(savepoint.release_sql())
         response.headers.update(auth.headers)
@@ -364,7 +365,7 @@ class MfgIntegrationCommand(models.AbstractModel):
     @api.model
     def _apply(self, ctx, command, payload, params=None, pending=None, savepoint=None):
         """Run a command's handler in a savepoint; return a CommandResult.
-        Every failure becomes an ApiProblem and leaves nothing behind.
+        Every failure becomes an CommandProblem and leaves nothing behind.
 
         :param pending: a list to append the release of the savepoint to (SQL),
             for the caller to send with its next statement, instead of a round
@@ -398,16 +399,16 @@ class MfgIntegrationCommand(models.AbstractModel):
                 pending.append(savepoint.release_sql())
         except RETRYABLE:
             raise
-        except ApiProblem:
+        except CommandProblem:
             raise
         except MappingError as error:
             raise mapping_problem(error) from error
         except StateConflictError as error:
-            raise ApiProblem("conflict", str(error.args[0]), **error.extensions) from error
+            raise CommandProblem("conflict", str(error.args[0]), **error.extensions) from error
         except AccessError as error:
-            raise ApiProblem("forbidden", str(error.args[0])) from error
+            raise CommandProblem("forbidden", str(error.args[0])) from error
         except (UserError, ValidationError) as error:
-            raise ApiProblem("business-rule", str(error.args[0])) from error
+            raise CommandProblem("business-rule", str(error.args[0])) from error
         return result if isinstance(result, CommandResult) else CommandResult(result)
 
     def _identify(self, identity, command):
@@ -417,11 +418,11 @@ class MfgIntegrationCommand(models.AbstractModel):
         except AuthRefused as refusal:
             slug = {401: "unauthenticated", 403: "forbidden", 429: "rate-limited"}[refusal.status]
             extensions = {"retry_after": refusal.retry_after} if refusal.retry_after else {}
-            problem = ApiProblem(slug, refusal.public_detail, headers=refusal.headers, **extensions)
+            problem = CommandProblem(
+                slug, refusal.public_detail, headers=refusal.headers, **extensions
+            )
             problem.reason = refusal.reason
             problem.client = refusal.client
-            if refusal.status == 401:
-                problem.headers["WWW-Authenticate"] = 'Bearer realm="mfg-integration"'
             raise problem from refusal
 
     def _reject_nul(self, parts):
@@ -443,7 +444,7 @@ class MfgIntegrationCommand(models.AbstractModel):
         for name, value in parts.items():
             walk(value, "" if name == "body" else f"#{name}")
         if errors:
-            raise ApiProblem(
+            raise CommandProblem(
                 "validation-error",
                 "Text may not contain NUL (U+0000) characters.",
                 errors=errors[:20],
@@ -471,7 +472,19 @@ class MfgIntegrationCommand(models.AbstractModel):
     # Outcomes and the message log
     # ------------------------------------------------------------------
     def _problem_response(self, problem, invocation):
-        return problem.response(invocation.instance, invocation.correlation_id)
+        return problem.outcome(invocation.instance, invocation.correlation_id)
+
+    @api.model
+    def _on_command_refused(self, ctx, problem):
+        """Hook: an authenticated command was refused with a problem (e.g. an
+        unmapped code reported to the exception app: incident_sources.py)."""
+        return None
+
+    @api.model
+    def _status_location(self, request):
+        """Hook: where the sender of an asynchronous command polls the status
+        of its request (a transport that serves one extends it), or None."""
+        return None
 
     def _child_traceparent(self, incoming):
         found = TRACEPARENT.match(incoming or "")
@@ -497,11 +510,11 @@ class MfgIntegrationCommand(models.AbstractModel):
         status = response.status
         outcome = (
             "accepted"
-            if status == 202
+            if response.kind == "accepted"
             else "success"
-            if status < 400
+            if response.succeeded
             else "failed"
-            if status >= 500
+            if response.kind in ("internal", "unavailable")
             else "rejected"
         )
         error = state.get("error")

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from odoo.addons.mfg_integration_core.exceptions import MappingError, StateConflictError
 
-from ..problems import ApiProblem
+from .problems import CommandProblem
 
 MAPPING_SLUGS = {
     "unknown_reference": "unknown-reference",
@@ -16,10 +16,10 @@ MAPPING_SLUGS = {
 
 
 def mapping_problem(error, pointer=None):
-    """Turn a typed mapping error into a 422 problem naming the field."""
+    """Turn a typed mapping error into a problem naming the field."""
     slug = MAPPING_SLUGS.get(error.code, "business-rule")
     errors = [{"pointer": pointer, "detail": str(error.args[0])}] if pointer else []
-    return ApiProblem(
+    return CommandProblem(
         slug,
         str(error.args[0]),
         errors=errors,
@@ -30,7 +30,7 @@ def mapping_problem(error, pointer=None):
 
 
 @dataclass
-class ApiContext:
+class CommandContext:
     env: object  # the client's technical user, in the request's company
     client: object
     system: object
@@ -45,24 +45,30 @@ class ApiContext:
 
     def _system_required(self):
         if not self.system:
-            raise ApiProblem(
+            raise CommandProblem(
                 "business-rule",
                 f"API client '{self.client.name}' has no connected system, so its "
                 "identifiers and codes cannot be translated.",
             )
         return self.system
 
-    def resolve(self, object_type, external_id, pointer, not_found_status=False):
-        """The record the caller calls external_id; 422 (404 for a path id)."""
+    def resolve(self, object_type, external_id, pointer):
+        """The record the caller calls external_id in a field of its payload;
+        an unknown reference problem naming the field otherwise."""
         try:
             return self.mapping.resolve_record(self._system_required(), object_type, external_id)
         except MappingError as error:
-            if not_found_status:
-                raise ApiProblem(
-                    "not-found",
-                    f"No {object_type} '{external_id}' is known for {self.system.code}.",
-                ) from error
             raise mapping_problem(error, pointer) from error
+
+    def resolve_subject(self, object_type, external_id):
+        """The record a command acts on (its subject); not found otherwise."""
+        try:
+            return self.mapping.resolve_record(self._system_required(), object_type, external_id)
+        except MappingError as error:
+            raise CommandProblem(
+                "not-found",
+                f"No {object_type} '{external_id}' is known for {self.system.code}.",
+            ) from error
 
     def map_in(self, domain, code, pointer):
         try:
@@ -98,7 +104,7 @@ class ApiContext:
         )
 
     def check_stale(self, object_type, record, source_timestamp, pointer="/source_timestamp"):
-        """Refuse (409) a message older than the last one applied to record."""
+        """Refuse (conflict) a message older than the last one applied to record."""
         if not source_timestamp or not self.system:
             return
         when = parse_timestamp(source_timestamp, pointer)
@@ -107,7 +113,7 @@ class ApiContext:
                 self.system, object_type, record, when
             )
         except StateConflictError as error:
-            raise ApiProblem(
+            raise CommandProblem(
                 "conflict",
                 str(error.args[0]),
                 errors=[{"pointer": pointer, "detail": "older than the last applied update"}],
@@ -119,7 +125,7 @@ def parse_timestamp(value, pointer):
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except (AttributeError, ValueError) as error:
-        raise ApiProblem(
+        raise CommandProblem(
             "validation-error",
             f"'{value}' is not an ISO 8601 date-time.",
             errors=[{"pointer": pointer, "detail": "expected an ISO 8601 date-time"}],

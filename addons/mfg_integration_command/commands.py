@@ -1,14 +1,38 @@
 """Commands: what an external system may ask Odoo to do, whatever carries it.
 
-A command is declared once (name, version, JSON Schemas, scope, handler) by
-the addon that owns its business flow, in ``mfg.integration.command``'s
-``_mfg_commands()``. Transports (REST today, a message broker next, the
-asynchronous batch runner, tests) turn what they received into an
+A command is one declaration (``Command``: name, version, JSON Schemas,
+scope, handler, the record it acts on, and its REST binding), listed by the
+addon that owns its business flow in its one extension of
+``mfg.integration.command._mfg_commands()``. Transports (REST, a message
+broker, the asynchronous batch runner, tests) turn what they received into an
 ``Invocation`` and run it through one pipeline:
-``env["mfg.integration.command"]._execute(invocation)``.
+``env["mfg.integration.command"]._execute(invocation)``, which answers an
+``Outcome`` (see ``problems.py``).
 """
 
+import re
 from dataclasses import dataclass, field
+
+PATH_PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Rest:
+    """A command's REST binding: method and path below the API's prefix
+    (``{subject}`` in the path is the record it acts on).
+
+    :param operation: the OpenAPI operationId
+    :param tag: the OpenAPI tag that groups it
+    """
+
+    method: str
+    path: str
+    operation: str
+    tag: str = "General"
+
+    @property
+    def parameters(self):
+        return PATH_PARAMETER.findall(self.path)
 
 
 @dataclass(frozen=True)
@@ -23,11 +47,15 @@ class Command:
         of the version it upgrades to through ``upgrade``
     :param upgrade: ``(payload) -> payload`` turning this version's payload
         into the handler's (e.g. a renamed field), applied after validation
-    :param maps: the object types and value-map domains it translates
+    :param subject: the handler's keyword argument that names the record the
+        command acts on (a production order's id); each transport fills it
+        its own way (a REST path parameter, a broker message's ``ce-subject``)
+    :param rest: its REST binding, or None for a command no route serves
     :param mode: "sync", or "async": the payload's ``batch_key`` list is
         stored and its items applied one by one by a queue job
     :param atomic: in async mode, one failed item fails the whole batch
-    :param success_status: the outcome code of a success (HTTP's vocabulary)
+    :param outcome: what a success is: ``done``, or ``created`` (a new
+        record); an async command's is always ``accepted``
     """
 
     name: str
@@ -39,12 +67,13 @@ class Command:
     response_schema: dict | None = None
     query_schema: dict | None = None
     upgrade: object = None
-    maps: tuple = ()
+    subject: str | None = None
+    rest: Rest | None = None
     writes: bool = True
     mode: str = "sync"
     batch_key: str | None = None
     atomic: bool = False
-    success_status: int = 200
+    outcome: str = "done"
     latency_class: str = "real-time"
     description: str = ""
     example: dict | None = None
@@ -57,6 +86,13 @@ class Command:
     @property
     def label(self):
         return f"{self.name}.v{self.version}"
+
+    def __post_init__(self):
+        if self.rest and self.rest.parameters != ([self.subject] if self.subject else []):
+            raise ValueError(
+                f"Command {self.label}: the path {self.rest.path} must name its subject "
+                f"({self.subject or 'none'}) and nothing else."
+            )
 
 
 @dataclass
