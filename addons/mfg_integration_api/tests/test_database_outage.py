@@ -7,7 +7,7 @@ from odoo import http
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.mfg_integration_api.http_adapter import connection_failure
+from odoo.addons.mfg_integration_core.database import connection_failure
 
 ADAPTER = "odoo.addons.mfg_integration_api.http_adapter"
 

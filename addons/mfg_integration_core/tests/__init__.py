@@ -5,3 +5,4 @@ from . import test_message_log
 from . import test_ui
 from . import test_links
 from . import test_retention
+from . import test_write_locks
