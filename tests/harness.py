@@ -185,8 +185,8 @@ def stop_server(process):
 
 def odoo_shell(odoo_src, conf, db, script):
     """Run Python in `odoo-bin shell` against db (it commits what the script
-    commits); return what it printed."""
-    return subprocess.run(
+    commits); return what it printed. A script that fails says why."""
+    done = subprocess.run(
         [
             sys.executable,
             os.path.join(odoo_src, "odoo-bin"),
@@ -200,9 +200,11 @@ def odoo_shell(odoo_src, conf, db, script):
         ],
         input=script,
         text=True,
-        check=True,
         capture_output=True,
-    ).stdout
+    )
+    if done.returncode:
+        raise AssertionError(f"odoo-bin shell on {db} failed:\n{done.stderr[-4000:]}")
+    return done.stdout
 
 
 class PrivateCluster:
