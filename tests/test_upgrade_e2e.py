@@ -38,7 +38,8 @@ PREVIOUS_ADDONS = [
 FILL = r"""
 import json
 system = env["mfg.integration.system"].create({"code": "MES-UP", "name": "MES upgrading"})
-scopes = env["mfg.integration.scope"].search([("code", "in", ["production:write", "production:read"])])
+scopes = env["mfg.integration.scope"].search(
+    [("code", "in", ["production:write", "production:read"])])
 client = env["mfg.integration.client"].create(
     {"name": "MES upgrading", "system_id": system.id, "scope_ids": [(6, 0, scopes.ids)]})
 client.with_context(mfg_client_lifecycle=True).write({"state": "approved"})
@@ -112,8 +113,8 @@ Module = env["ir.module.module"]
 Module.search([("name", "=", "mfg_integration_api")]).button_immediate_uninstall()
 env.cr.execute("SELECT count(*) FROM mfg_integration_idempotency WHERE key = 'kept-key'")
 rows = env.cr.fetchone()[0]
-env.cr.execute(
-    "SELECT count(*) FROM pg_constraint WHERE conname = 'mfg_integration_idempotency_client_key_uniq'")
+env.cr.execute("SELECT count(*) FROM pg_constraint "
+               "WHERE conname = 'mfg_integration_idempotency_client_key_uniq'")
 constraint = env.cr.fetchone()[0]
 print("RESULT" + json.dumps({
     "rest": Module.search([("name", "=", "mfg_integration_api")]).state,
