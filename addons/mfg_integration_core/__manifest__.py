@@ -9,7 +9,7 @@
     "license": "LGPL-3",
     "application": True,
     "installable": True,
-    "depends": ["mail", "stock", "queue_job"],
+    "depends": ["mail", "queue_job"],
     "external_dependencies": {"python": ["jsonschema", "cryptography"]},
     "data": [
         "security/security.xml",

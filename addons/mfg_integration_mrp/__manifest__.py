@@ -3,7 +3,7 @@
     "name": "Manufacturing Integration Workflows",
     "summary": "What each inbound message does to manufacturing orders, stock, purchases, "
     "quality holds and shipments, and which business changes emit which events",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Manufacturing/Integration",
     "author": "Manufacturing Integration Suite contributors",
     "license": "LGPL-3",
@@ -12,10 +12,12 @@
     "data": [
         "security/ir.model.access.csv",
         "security/security.xml",
+        "data/object_type_data.xml",
         "data/scope_data.xml",
         "data/event_type_data.xml",
         "views/production_variance_views.xml",
         "views/stock_views.xml",
+        "views/integration_system_views.xml",
         "views/res_config_settings_views.xml",
     ],
 }

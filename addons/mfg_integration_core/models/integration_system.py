@@ -36,12 +36,6 @@ class MfgIntegrationSystem(models.Model):
         default=lambda self: self.env.company,
         tracking=True,
     )
-    warehouse_id = fields.Many2one(
-        "stock.warehouse",
-        string="Plant",
-        check_company=True,
-        help="Plant (warehouse) this system serves.",
-    )
     environment = fields.Selection(
         [
             ("production", "Production"),

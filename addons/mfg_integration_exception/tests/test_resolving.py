@@ -75,7 +75,7 @@ class TestCreateMapping(ApiCase):
             Xref.create(
                 {
                     "system_id": self.mes.id,
-                    "object_type_id": self.env.ref("mfg_integration_core.object_type_product").id,
+                    "object_type_id": self.env.ref("mfg_integration_mrp.object_type_product").id,
                     "external_id": "FG-999",
                     "res_id": self.finished.id,
                 }

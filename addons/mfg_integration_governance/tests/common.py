@@ -16,7 +16,10 @@ class GovernanceCase(MappingCase):
         cls.approver = new_test_user(cls.env, login="approver", groups=MANAGER)
         cls.planner = new_test_user(cls.env, login="planner_g", groups=PLANNER)
         cls.Auth = cls.env["mfg.integration.auth"]
-        cls.scope_prod_write = cls.env.ref("mfg_integration_governance.scope_production_write")
+        # governance ships only its own scopes: the business ones are the tests' own
+        Scope = cls.env["mfg.integration.scope"]
+        cls.scope_prod_write = Scope.create({"code": "things:write", "name": "Record things"})
+        cls.scope_hold = Scope.create({"code": "things:hold", "name": "Hold things"})
         cls.scope_mapping_read = cls.env.ref("mfg_integration_governance.scope_mapping_read")
 
     @classmethod

@@ -27,7 +27,7 @@ class TestClientChange(GovernanceCase):
     def test_a_manager_alone_cannot_change_an_approved_client(self):
         as_manager = self.client.with_user(self.approver)
         for values in (
-            {"scope_ids": [(4, self.env.ref("mfg_integration_governance.scope_quality_write").id)]},
+            {"scope_ids": [(4, self.scope_hold.id)]},
             {"allowed_company_ids": [(6, 0, self.other_company.ids)]},
             {"ip_allowlist": "0.0.0.0/0"},
             {"rate_limit_per_minute": 100000},
@@ -59,7 +59,7 @@ class TestClientChange(GovernanceCase):
         self.assertFalse(self._trail("change_approved"))
 
     def test_another_manager_approves_and_the_change_applies(self):
-        quality = self.env.ref("mfg_integration_governance.scope_quality_write")
+        quality = self.scope_hold
         change = self._request(
             self.requester,
             new_scope_ids=[(6, 0, (self.client.scope_ids | quality).ids)],
@@ -67,7 +67,7 @@ class TestClientChange(GovernanceCase):
         )
         # before the approval, the address and the scope are refused as they were
         with self.assertRaises(AuthRefused):
-            self.Auth.authenticate(self.secret, "10.1.2.3", "quality:write")
+            self.Auth.authenticate(self.secret, "10.1.2.3", "things:hold")
         change.with_user(self.approver).action_approve()
         self.assertEqual(change.state, "approved")
         self.assertEqual(change.decided_by_id, self.approver)
@@ -75,7 +75,7 @@ class TestClientChange(GovernanceCase):
         self.assertEqual(self.client.ip_allowlist, "10.1.0.0/16")
         self.assertTrue(self.client.technical_user_id.has_group("base.group_user"))
         # the next request sees the new access
-        self.Auth.authenticate(self.secret, "10.1.2.3", "quality:write")
+        self.Auth.authenticate(self.secret, "10.1.2.3", "things:hold")
         # the trail has the request, the approval and the change itself, each by its user
         requested = self._trail("change_requested")
         self.assertEqual(requested.user_id, self.requester)

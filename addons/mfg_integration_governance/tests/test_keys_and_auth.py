@@ -60,7 +60,7 @@ class TestKeys(GovernanceCase):
         self.assertRegex(self.env.cr.fetchone()[0], r"^[0-9a-f]{64}$")
 
     def test_valid_key_runs_as_the_technical_user(self):
-        result = self.Auth.authenticate(self.secret, "10.1.2.3", "production:write")
+        result = self.Auth.authenticate(self.secret, "10.1.2.3", "things:write")
         user = self.client.technical_user_id
         self.assertEqual(result.client, self.client)
         self.assertEqual(result.user, user)
@@ -87,7 +87,7 @@ class TestKeys(GovernanceCase):
 
     def _assert_refused_like_unknown(self, key, reason_part):
         with self.assertRaises(Unauthenticated) as caught:
-            self.Auth.authenticate(key, "10.1.2.3", "production:write")
+            self.Auth.authenticate(key, "10.1.2.3", "things:write")
         error = caught.exception
         self.assertEqual(error.status, 401)
         self.assertEqual(error.public_detail, UNAUTHENTICATED_DETAIL)
@@ -107,7 +107,7 @@ class TestKeys(GovernanceCase):
         with freeze_time(self.key.expires_at + timedelta(seconds=1)):
             self._assert_refused_like_unknown(self.secret, "is expired")
         with freeze_time(self.key.expires_at - timedelta(seconds=1)):
-            self.Auth.authenticate(self.secret, "10.1.2.3", "production:write")
+            self.Auth.authenticate(self.secret, "10.1.2.3", "things:write")
 
     def test_revoked_key(self):
         self.key.with_user(self.approver).action_revoke()
@@ -121,7 +121,7 @@ class TestKeys(GovernanceCase):
         self.assertEqual(self.client.state, "submitted")
         self._assert_refused_like_unknown(self.secret, "is submitted")
         self.client.with_user(self.approver).action_approve()
-        self.Auth.authenticate(self.secret, "10.1.2.3", "production:write")
+        self.Auth.authenticate(self.secret, "10.1.2.3", "things:write")
         self.client.with_user(self.approver).action_revoke()
         self.assertEqual(self.key.state, "revoked")
         self.assertFalse(self.client.technical_user_id.active)
@@ -131,7 +131,7 @@ class TestKeys(GovernanceCase):
         def queries_of_one_request():
             self.env.invalidate_all()  # a new request starts with no record in memory
             before = self.env.cr.sql_log_count
-            self.Auth.authenticate(self.secret, "10.1.2.3", "production:write")
+            self.Auth.authenticate(self.secret, "10.1.2.3", "things:write")
             return self.env.cr.sql_log_count - before
 
         self.env.registry.clear_cache()
@@ -142,29 +142,29 @@ class TestKeys(GovernanceCase):
         # every change through Odoo is seen by the next request
         self.client.write({"scope_ids": [(3, self.scope_prod_write.id)]})
         with self.assertRaises(Forbidden):
-            self.Auth.authenticate(self.secret, "10.1.2.3", "production:write")
+            self.Auth.authenticate(self.secret, "10.1.2.3", "things:write")
         self.client.write({"scope_ids": [(4, self.scope_prod_write.id)]})
-        self.Auth.authenticate(self.secret, "10.1.2.3", "production:write")
+        self.Auth.authenticate(self.secret, "10.1.2.3", "things:write")
         self.key.with_user(self.approver).action_revoke()
         self._assert_refused_like_unknown(self.secret, "is revoked")
 
     def test_scope_ip_and_company_refusals(self):
         with self.assertRaises(Forbidden) as caught:
-            self.Auth.authenticate(self.secret, "10.1.2.3", "quality:write")
+            self.Auth.authenticate(self.secret, "10.1.2.3", "things:hold")
         self.assertEqual(caught.exception.status, 403)
-        self.assertIn("lacks the scope 'quality:write'", caught.exception.public_detail)
+        self.assertIn("lacks the scope 'things:hold'", caught.exception.public_detail)
         self.client.ip_allowlist = "10.1.0.0/16\n2001:db8::/32, 192.168.7.7"
         for allowed in ("10.1.2.3", "2001:db8::42", "192.168.7.7", "::ffff:10.1.9.9"):
-            self.Auth.authenticate(self.secret, allowed, "production:write")
+            self.Auth.authenticate(self.secret, allowed, "things:write")
         for refused in ("10.2.0.1", "2001:db9::1", "192.168.7.8", "not-an-ip", None):
             with self.assertRaises(Forbidden, msg=refused) as caught:
-                self.Auth.authenticate(self.secret, refused, "production:write")
+                self.Auth.authenticate(self.secret, refused, "things:write")
             self.assertIn("outside the allow-list", caught.exception.reason)
         with self.assertRaises(Forbidden) as caught:
-            self.Auth.authenticate(self.secret, "10.1.2.3", "production:write", self.other_company)
+            self.Auth.authenticate(self.secret, "10.1.2.3", "things:write", self.other_company)
         self.assertIn("may not act in company", caught.exception.reason)
         self.client.allowed_company_ids = self.other_company
-        self.Auth.authenticate(self.secret, "10.1.2.3", "production:write", self.other_company)
+        self.Auth.authenticate(self.secret, "10.1.2.3", "things:write", self.other_company)
         self.assertIn(self.other_company, self.client.technical_user_id.company_ids)
 
     def test_invalid_allowlist_is_refused(self):
@@ -179,18 +179,18 @@ class TestKeys(GovernanceCase):
             new_secret = action["context"]["mfg_api_key_secret"]
             new_key = self.key.replaced_by_id
             self.assertEqual(self.key.state, "grace")
-            self.Auth.authenticate(self.secret, "10.1.2.3", "production:write")
-            self.Auth.authenticate(new_secret, "10.1.2.3", "production:write")
+            self.Auth.authenticate(self.secret, "10.1.2.3", "things:write")
+            self.Auth.authenticate(new_secret, "10.1.2.3", "things:write")
         with freeze_time(start + timedelta(hours=23)):
             self.env["mfg.integration.api.key"]._cron_maintain_keys()
-            self.Auth.authenticate(self.secret, "10.1.2.3", "production:write")
+            self.Auth.authenticate(self.secret, "10.1.2.3", "things:write")
         with freeze_time(start + timedelta(hours=25)):
             self._assert_refused_like_unknown(self.secret, "is expired")
             self.env["mfg.integration.api.key"]._cron_maintain_keys()
             self.key.invalidate_recordset()
             self.assertEqual(self.key.state, "revoked")
             self.assertEqual(self.key.revoked_reason, "rotation grace period ended")
-            self.Auth.authenticate(new_secret, "10.1.2.3", "production:write")
+            self.Auth.authenticate(new_secret, "10.1.2.3", "things:write")
             self.assertEqual(new_key.state, "active")
 
     def test_expiring_key_creates_one_activity_for_the_owner(self):

@@ -25,7 +25,7 @@ class TestRefusedCredentials(GovernanceCase):
     def _refusal(self, key, address):
         # not assertRaises: its savepoint would roll the counter back
         try:
-            self.Auth.authenticate(key, address, "production:write")
+            self.Auth.authenticate(key, address, "things:write")
         except AuthRefused as refusal:
             return refusal
         return self.fail(f"{key} was accepted")
@@ -61,7 +61,7 @@ class TestRefusedCredentials(GovernanceCase):
         for _attempt in range(5):
             self._refusal(WRONG_KEY, "10.6.6.6")
         self.assertEqual(self._refusal(WRONG_KEY, "10.6.6.6").status, 429)
-        result = self.Auth.authenticate(self.secret, "10.6.6.6", "production:write")
+        result = self.Auth.authenticate(self.secret, "10.6.6.6", "things:write")
         self.assertEqual(result.client, self.client)
         # a key that is known but unusable is refused as before, not counted
         self.key.with_user(self.approver).action_revoke()

@@ -12,7 +12,7 @@ class TestGovernanceUi(HttpCase):
         client = self.env["mfg.integration.client"].search([("name", "=", "Supplier portal ACME")])
         self.assertEqual(client.state, "submitted")
         self.assertEqual(client.requested_by_id.login, "requester_ui")
-        self.assertEqual(client.scope_ids.mapped("code"), ["production:read"])
+        self.assertEqual(client.scope_ids.mapped("code"), ["mapping:read"])
         self.start_tour(
             "/odoo", "mfg_integration_governance_approve_and_issue", login="approver_ui"
         )
@@ -32,7 +32,7 @@ class TestKeyUsage(HttpCase):
     def test_usage_is_recorded(self):
         requester = new_test_user(self.env, login="req_usage", groups=MANAGER)
         approver = new_test_user(self.env, login="app_usage", groups=MANAGER)
-        scope = self.env.ref("mfg_integration_governance.scope_production_read")
+        scope = self.env["mfg.integration.scope"].create({"code": "things:read", "name": "Read"})
         client = (
             self.env["mfg.integration.client"]
             .with_user(requester)
@@ -43,8 +43,8 @@ class TestKeyUsage(HttpCase):
         action = client.with_user(approver).action_issue_key()
         secret = action["context"]["mfg_api_key_secret"]
         auth = self.env["mfg.integration.auth"]
-        auth.authenticate(secret, "10.0.0.7", "production:read")
-        auth.authenticate(secret, "10.0.0.8", "production:read")
+        auth.authenticate(secret, "10.0.0.7", "things:read")
+        auth.authenticate(secret, "10.0.0.8", "things:read")
         key = client.key_ids
         key.invalidate_recordset()
         self.assertEqual(key.usage_count, 2)

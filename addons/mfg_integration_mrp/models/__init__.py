@@ -7,3 +7,4 @@ from . import outbound
 from . import incident_sources
 from . import stock_writers
 from . import mfg_integration_command
+from . import mfg_integration_system

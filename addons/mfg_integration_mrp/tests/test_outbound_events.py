@@ -30,7 +30,7 @@ class TestOutboundEvents(TransactionCase):
         env["mfg.integration.xref"].create(
             {
                 "system_id": cls.mes.id,
-                "object_type_id": env.ref("mfg_integration_core.object_type_product").id,
+                "object_type_id": env.ref("mfg_integration_mrp.object_type_product").id,
                 "external_id": "FG-PUMP",
                 "res_id": cls.finished.id,
             }

@@ -196,7 +196,7 @@ class TestProductionRoutes(ApiCase):
         self.env["mfg.integration.xref"].create(
             {
                 "system_id": self.mes.id,
-                "object_type_id": self.env.ref("mfg_integration_core.object_type_workorder").id,
+                "object_type_id": self.env.ref("mfg_integration_mrp.object_type_workorder").id,
                 "external_id": "OP-8-10",
                 "res_id": workorder.id,
             }
@@ -230,7 +230,7 @@ class TestProductionRoutes(ApiCase):
         self.env["mfg.integration.xref"].create(
             {
                 "system_id": self.mes.id,
-                "object_type_id": self.env.ref("mfg_integration_core.object_type_workorder").id,
+                "object_type_id": self.env.ref("mfg_integration_mrp.object_type_workorder").id,
                 "external_id": "OP-9-10",
                 "res_id": production.workorder_ids.id,
             }

@@ -98,7 +98,7 @@ class TestSecurityMatrix(ApiCase):
             .create({"product_id": self.finished.id, "product_qty": 3, "company_id": other.id})
         )
         Xref = self.env["mfg.integration.xref"]
-        production_type = self.env.ref("mfg_integration_core.object_type_production")
+        production_type = self.env.ref("mfg_integration_mrp.object_type_production")
         with self.assertRaisesRegex(Exception, "belongs to company"), self.env.cr.savepoint():
             Xref.create(
                 {

@@ -31,7 +31,7 @@ class TestStockRoutes(ApiCase):
         cls.env["mfg.integration.xref"].create(
             {
                 "system_id": cls.mes.id,
-                "object_type_id": cls.env.ref("mfg_integration_core.object_type_purchase").id,
+                "object_type_id": cls.env.ref("mfg_integration_mrp.object_type_purchase").id,
                 "external_id": "SUP-PO-1",
                 "res_id": cls.order.id,
             }

@@ -26,10 +26,10 @@ registry.category("web_tour.tours").add("mfg_integration_governance_request_clie
         ...openApiClients,
         { content: "Create a client", trigger: ".o-kanban-button-new", run: "click" },
         { trigger: ".o_field_widget[name=name] input", run: "edit Supplier portal ACME" },
-        { trigger: ".o_field_widget[name=scope_ids] input", run: "edit production:read" },
+        { trigger: ".o_field_widget[name=scope_ids] input", run: "edit mapping:read" },
         {
             content: "Pick the scope",
-            trigger: ".o-autocomplete--dropdown-item:contains('production:read')",
+            trigger: ".o-autocomplete--dropdown-item:contains('mapping:read')",
             run: "click",
         },
         { content: "Submit", trigger: "button[name=action_submit]", run: "click" },
