@@ -65,3 +65,21 @@ class StateConflictError(UserError):
     def __init__(self, message, **extensions):
         super().__init__(message)
         self.extensions = extensions
+
+
+class EventPayloadError(Exception):
+    """An event's payload does not match its type's JSON Schema: a defect of
+    the code that emits it, not of the caller's message (so it is no
+    UserError: the command answers an internal error and is logged)."""
+
+    def __init__(self, type_name, errors):
+        self.type_name = type_name
+        self.errors = [
+            {
+                "pointer": "".join(f"/{part}" for part in error.absolute_path) or "/",
+                "detail": error.message,
+            }
+            for error in errors
+        ]
+        listed = "; ".join(f"{e['pointer']}: {e['detail']}" for e in self.errors[:5])
+        super().__init__(f"The payload of {type_name} does not match its schema: {listed}")

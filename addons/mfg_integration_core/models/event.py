@@ -13,7 +13,7 @@ from jsonschema.exceptions import SchemaError
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
-from ..exceptions import MappingError
+from ..exceptions import EventPayloadError, MappingError
 
 SPEC_VERSION = "1.0"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -143,12 +143,19 @@ class MfgIntegrationEventType(models.Model):
     @api.model
     @tools.ormcache("name")
     def _emit_lookup(self, name):
-        """(id, sunset date or None if never) of an event type, or None if unknown."""
+        """(id, sunset date or None if never, validator of its payload schema or
+        None) of an event type, or None if unknown. The validator is compiled
+        once per registry (any change of an event type clears the cache)."""
         event_type = self.sudo().search([("name", "=", name)], limit=1)
         if not event_type:
             return None
         sunset = event_type.state == "deprecated" and event_type.sunset_date or None
-        return event_type.id, sunset
+        validator = None
+        if event_type.payload_schema:
+            validator = Draft202012Validator(
+                event_type._served_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER
+            )
+        return event_type.id, sunset, validator
 
     def _compute_event_count(self):
         counts = dict(
@@ -198,16 +205,26 @@ class MfgIntegrationEvent(models.Model):
         """Write an event for `record` in the current transaction; return it.
 
         A deprecated type emits nothing after its sunset date; a type that does
-        not exist is an error of the caller.
+        not exist, or a payload that does not match its type's schema, is an
+        error of the caller (EventPayloadError: the change is not committed
+        without its event).
         """
         found = self.env["mfg.integration.event.type"]._emit_lookup(type_name)
         if not found:
             raise UserError(
                 _("No event type %s exists: declare it in the event catalog.", type_name)
             )
-        type_id, sunset = found
+        type_id, sunset, validator = found
         if sunset and sunset < fields.Date.today():
             return self.browse()
+        payload = json.dumps(data, default=str, ensure_ascii=False)
+        if validator is not None:
+            # what subscribers receive is the JSON text: check that, not the Python values
+            errors = sorted(
+                validator.iter_errors(json.loads(payload)), key=lambda e: list(e.absolute_path)
+            )
+            if errors:
+                raise EventPayloadError(type_name, errors)
         subject = subject or f"{record._name}/{record.id}"
         # one counter row per subject: two transactions that emit for one subject
         # conflict on it, and the later one is retried (serialization failure)
@@ -250,7 +267,7 @@ class MfgIntegrationEvent(models.Model):
                     "correlation_id": context.get("mfg_correlation_id") or str(uuid.uuid4()),
                     # the emit's span (where traced): the deliveries' spans continue it
                     "traceparent": span.traceparent,
-                    "data": json.dumps(data, default=str, ensure_ascii=False),
+                    "data": payload,
                     "res_model": record._name,
                     "res_id": record.id,
                     "company_id": company.id,
