@@ -5,7 +5,8 @@ from odoo.http import request
 
 
 class BareController(http.Controller):
-    """What the same answer costs without the framework: no key, no schema, no log."""
+    """What the same answer costs without the framework: no key, no schema, no
+    log; the durable one writes and commits one row, as any durable API must."""
 
     @http.route(
         "/bench/bare/echo",
@@ -18,6 +19,29 @@ class BareController(http.Controller):
     )
     def echo(self):
         body = json.loads(request.httprequest.get_data() or b"null")
+        return request.make_response(
+            json.dumps({"ok": True, "echo": body}),
+            headers=[("Content-Type", "application/json; charset=utf-8")],
+        )
+
+    @http.route(
+        "/bench/durable/echo",
+        type="http",
+        auth="none",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+    )
+    def durable_echo(self):
+        """The least a durable API does: one row written, committed before the
+        answer (Odoo commits the request's transaction before it responds)."""
+        received = request.httprequest.get_data() or b"null"
+        body = json.loads(received)
+        request.env.cr.execute(
+            "INSERT INTO mfg_integration_bench_received (body) VALUES (%s)",
+            [received.decode()],
+        )
         return request.make_response(
             json.dumps({"ok": True, "echo": body}),
             headers=[("Content-Type", "application/json; charset=utf-8")],

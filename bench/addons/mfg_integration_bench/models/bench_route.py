@@ -26,3 +26,10 @@ class MfgIntegrationCommand(models.AbstractModel):
     @api.model
     def _bench_echo(self, ctx, body):
         return {"ok": True, "echo": body}
+
+    def init(self):
+        # what the durable bare controller writes: one row per request, nothing else
+        self.env.cr.execute(
+            "CREATE TABLE IF NOT EXISTS mfg_integration_bench_received "
+            "(id serial PRIMARY KEY, body text NOT NULL)"
+        )
