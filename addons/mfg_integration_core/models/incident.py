@@ -90,8 +90,9 @@ class MfgIntegrationIncident(models.AbstractModel):
 
     @api.model
     def _category_selection(self):
-        """Every category declared by the installed sources."""
-        return self._fields["category"].selection
+        """Every category declared by the installed sources, labelled in the
+        user's language (a field's selection list itself is not translated)."""
+        return self._fields["category"]._description_selection(self.env)
 
     @api.model
     def _is_retryable(self, record):
