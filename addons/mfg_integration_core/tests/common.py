@@ -22,13 +22,20 @@ class MappingCase(TransactionCase):
                 "company_id": cls.other_company.id,
             }
         )
+        # only what core and its dependencies (base, mail, queue_job) provide:
+        # core's own object type, partners, and currencies for value maps
         cls.type_partner = cls.env.ref("mfg_integration_core.object_type_partner")
-        cls.type_uom = cls.env.ref("mfg_integration_core.object_type_uom")
-        cls.type_location = cls.env.ref("mfg_integration_core.object_type_location")
         cls.supplier = cls.env["res.partner"].create({"name": "Acme Castings"})
         cls.supplier_2 = cls.env["res.partner"].create({"name": "Brass Works"})
-        cls.uom_kg = cls.env.ref("uom.product_uom_kgm")
-        cls.uom_unit = cls.env.ref("uom.product_uom_unit")
+        cls.currency_eur = cls.env.ref("base.EUR")
+        cls.currency_usd = cls.env.ref("base.USD")
+
+    @classmethod
+    def _object_type(cls, code, model, name=None):
+        """An object type of the test's own, on a model of base."""
+        return cls.env["mfg.integration.object.type"].create(
+            {"code": code, "name": name or code, "model": model}
+        )
 
     @classmethod
     def _forget_pending_mapping_changes(cls):

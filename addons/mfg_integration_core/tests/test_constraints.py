@@ -87,13 +87,13 @@ class TestConstraints(MappingCase):
         )
         self.assertRefused(
             "mfg.integration.xref",
-            "maps to res.partner records, not to uom.uom",
+            "maps to res.partner records, not to res.currency",
             self.env["mfg.integration.xref"].create,
             {
                 "system_id": self.mes.id,
                 "object_type_id": self.type_partner.id,
                 "external_id": "SUP-300",
-                "record_ref": f"uom.uom,{self.uom_kg.id}",
+                "record_ref": f"res.currency,{self.currency_eur.id}",
             },
         )
         self.assertRefused(
@@ -168,26 +168,26 @@ class TestConstraints(MappingCase):
         )
 
     def test_value_map_entries(self):
-        value_map = self._value_map(self.mes, "uom", [("KGM", "kg", None, False)])
+        value_map = self._value_map(self.mes, "currency", [("EUR", "euro", None, False)])
         lines = "mfg.integration.value.map.line"
         self.assertRefused(
             lines,
-            "'kgm' and 'KGM' would be the same code",
+            "'eur' and 'EUR' would be the same code",
             value_map.write,
-            {"line_ids": [(0, 0, {"external_code": "kgm", "canonical_value": "x"})]},
+            {"line_ids": [(0, 0, {"external_code": "eur", "canonical_value": "x"})]},
         )
         self.assertRefused(
             lines,
             "needs a canonical value or an Odoo record",
             value_map.write,
-            {"line_ids": [(0, 0, {"external_code": "EA"})]},
+            {"line_ids": [(0, 0, {"external_code": "USD"})]},
         )
         self.assertDuplicateRefused(
             "mfg.integration.value.map",
             "This system already has a value map for this domain.",
             self._value_map,
             self.mes,
-            "uom",
+            "currency",
             [],
         )
         case_sensitive = self._value_map(
@@ -199,14 +199,18 @@ class TestConstraints(MappingCase):
             case_sensitive.write,
             {"line_ids": [(0, 0, {"external_code": "A", "canonical_value": "b"})]},
         )
-        value_map.target_model = "uom.uom"
+        value_map.target_model = "res.currency"
         self.assertRefused(
             lines,
-            "must point to a uom.uom record",
+            "must point to a res.currency record",
             value_map.write,
             {
                 "line_ids": [
-                    (0, 0, {"external_code": "EA", "record_ref": f"res.partner,{self.supplier.id}"})
+                    (
+                        0,
+                        0,
+                        {"external_code": "USD", "record_ref": f"res.partner,{self.supplier.id}"},
+                    )
                 ]
             },
         )

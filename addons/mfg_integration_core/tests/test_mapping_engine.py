@@ -62,15 +62,17 @@ class TestCrossReferences(MappingCase):
         )
 
     def test_outbound_ambiguous_across_types(self):
-        lot_model = self.env["stock.lot"]
-        product = self.env["product.product"].create({"name": "Gear", "tracking": "lot"})
-        lot = lot_model.create({"name": "L-1", "product_id": product.id})
-        self._xref(self.mes, self.env.ref("mfg_integration_core.object_type_lot"), "LOT-1", lot)
-        self._xref(self.mes, self.env.ref("mfg_integration_core.object_type_serial"), "SN-1", lot)
+        """Two object types on one model (as lots and serial numbers share one):
+        a record known under both has two external ids."""
+        country = self.env.ref("base.be")
+        type_country = self._object_type("test_country", "res.country")
+        type_origin = self._object_type("test_origin", "res.country")
+        self._xref(self.mes, type_country, "CTY-1", country)
+        self._xref(self.mes, type_origin, "ORG-1", country)
         with self.assertRaises(AmbiguousMappingError) as caught:
-            self.engine.external_id_of("MES-01", lot)
-        self.assertIn("LOT-1, SN-1", str(caught.exception))
-        self.assertEqual(self.engine.external_id_of("MES-01", lot, "serial"), "SN-1")
+            self.engine.external_id_of("MES-01", country)
+        self.assertIn("CTY-1, ORG-1", str(caught.exception))
+        self.assertEqual(self.engine.external_id_of("MES-01", country, "test_origin"), "ORG-1")
 
     def test_cache_serves_repeated_lookups_without_queries(self):
         self.engine.resolve_record("MES-01", "partner", "SUP-100")
@@ -180,15 +182,15 @@ class TestValueMaps(MappingCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.engine = cls.env["mfg.integration.mapping"]
-        cls.uom_map = cls._value_map(
+        cls.currency_map = cls._value_map(
             cls.mes,
-            "uom",
+            "currency",
             [
-                ("KGM", "kg", cls.uom_kg, True),
-                ("KG", "kg", cls.uom_kg, False),
-                ("EA", "unit", cls.uom_unit, False),
+                ("EUR", "euro", cls.currency_eur, True),
+                ("EU", "euro", cls.currency_eur, False),
+                ("USD", "us_dollar", cls.currency_usd, False),
             ],
-            target_model="uom.uom",
+            target_model="res.currency",
         )
         cls.state_map = cls._value_map(
             cls.mes,
@@ -202,9 +204,11 @@ class TestValueMaps(MappingCase):
         )
 
     def test_inbound_found_case_insensitive(self):
-        self.assertEqual(self.engine.map_inbound("MES-01", "uom", "KGM"), "kg")
-        self.assertEqual(self.engine.map_inbound("MES-01", "uom", "kgm"), "kg")
-        self.assertEqual(self.engine.map_inbound_record("MES-01", "uom", "ea"), self.uom_unit)
+        self.assertEqual(self.engine.map_inbound("MES-01", "currency", "EUR"), "euro")
+        self.assertEqual(self.engine.map_inbound("MES-01", "currency", "eur"), "euro")
+        self.assertEqual(
+            self.engine.map_inbound_record("MES-01", "currency", "usd"), self.currency_usd
+        )
 
     def test_inbound_case_sensitive(self):
         self.assertEqual(
@@ -216,15 +220,16 @@ class TestValueMaps(MappingCase):
 
     def test_inbound_unmapped_is_typed(self):
         with self.assertRaises(UnmappedCodeError) as caught:
-            self.engine.map_inbound("MES-01", "uom", "LBR")
+            self.engine.map_inbound("MES-01", "currency", "CHF")
         error = caught.exception
-        self.assertEqual((error.system, error.kind, error.value), ("MES-01", "uom", "LBR"))
+        self.assertEqual((error.system, error.kind, error.value), ("MES-01", "currency", "CHF"))
         self.assertEqual(
-            str(error), "MES-01 sent uom code 'LBR', which has no mapping in value map 'uom'."
+            str(error),
+            "MES-01 sent currency code 'CHF', which has no mapping in value map 'currency'.",
         )
         with self.assertRaises(UnmappedCodeError) as caught:
-            self.engine.map_inbound("WMS-01", "uom", "KGM")
-        self.assertIn("WMS-01 has no value map for 'uom'", str(caught.exception))
+            self.engine.map_inbound("WMS-01", "currency", "EUR")
+        self.assertIn("WMS-01 has no value map for 'currency'", str(caught.exception))
 
     def test_inbound_record_missing_on_entry(self):
         with self.assertRaises(UnmappedCodeError) as caught:
@@ -241,36 +246,36 @@ class TestValueMaps(MappingCase):
         self.assertEqual(self.engine.map_outbound("MES-01", "mrp.production.state", "done"), "FIN")
 
     def test_outbound_preferred_and_ambiguous(self):
-        self.assertEqual(self.engine.map_outbound("MES-01", "uom", "kg"), "KGM")
-        self.assertEqual(self.engine.map_outbound("MES-01", "uom", self.uom_kg), "KGM")
-        self.assertEqual(self.engine.map_outbound("MES-01", "uom", self.uom_unit), "EA")
-        self.uom_map.line_ids.filtered(lambda line: line.external_code == "KGM").write(
+        self.assertEqual(self.engine.map_outbound("MES-01", "currency", "euro"), "EUR")
+        self.assertEqual(self.engine.map_outbound("MES-01", "currency", self.currency_eur), "EUR")
+        self.assertEqual(self.engine.map_outbound("MES-01", "currency", self.currency_usd), "USD")
+        self.currency_map.line_ids.filtered(lambda line: line.external_code == "EUR").write(
             {"outbound_preferred": False}
         )
         with self.assertRaises(AmbiguousMappingError) as caught:
-            self.engine.map_outbound("MES-01", "uom", "kg")
-        self.assertIn("KG, KGM", str(caught.exception))
+            self.engine.map_outbound("MES-01", "currency", "euro")
+        self.assertIn("EU, EUR", str(caught.exception))
         self.assertIsInstance(caught.exception, MappingError)
 
     def test_has_value_map_is_cached(self):
-        self.assertTrue(self.engine.has_value_map("MES-01", "uom"))
+        self.assertTrue(self.engine.has_value_map("MES-01", "currency"))
         self.assertFalse(self.engine.has_value_map("MES-01", "color"))
         with self.assertQueryCount(0):
-            self.assertTrue(self.engine.has_value_map("MES-01", "uom"))
+            self.assertTrue(self.engine.has_value_map("MES-01", "currency"))
             self.assertFalse(self.engine.has_value_map("MES-01", "color"))
 
     def test_outbound_unmapped(self):
         with self.assertRaises(UnmappedCodeError) as caught:
-            self.engine.map_outbound("MES-01", "uom", self.env.ref("uom.product_uom_litre"))
-        self.assertEqual(caught.exception.kind, "uom")
+            self.engine.map_outbound("MES-01", "currency", self.env.ref("base.GBP"))
+        self.assertEqual(caught.exception.kind, "currency")
 
     def test_cache_invalidated_by_entry_changes(self):
-        self.assertEqual(self.engine.map_inbound("MES-01", "uom", "EA"), "unit")
-        line = self.uom_map.line_ids.filtered(lambda entry: entry.external_code == "EA")
-        line.canonical_value = "piece"
-        self.assertEqual(self.engine.map_inbound("MES-01", "uom", "EA"), "piece")
-        self.uom_map.line_ids = [(0, 0, {"external_code": "PCE", "canonical_value": "piece"})]
-        self.assertEqual(self.engine.map_inbound("MES-01", "uom", "pce"), "piece")
+        self.assertEqual(self.engine.map_inbound("MES-01", "currency", "USD"), "us_dollar")
+        line = self.currency_map.line_ids.filtered(lambda entry: entry.external_code == "USD")
+        line.canonical_value = "dollar"
+        self.assertEqual(self.engine.map_inbound("MES-01", "currency", "USD"), "dollar")
+        self.currency_map.line_ids = [(0, 0, {"external_code": "DOL", "canonical_value": "dollar"})]
+        self.assertEqual(self.engine.map_inbound("MES-01", "currency", "dol"), "dollar")
         line.active = False
         with self.assertRaises(UnmappedCodeError):
-            self.engine.map_inbound("MES-01", "uom", "EA")
+            self.engine.map_inbound("MES-01", "currency", "USD")

@@ -13,7 +13,7 @@ class TestAccessRights(MappingCase):
         cls.consultant = cls._user("consultant", "base.group_user," + CORE_GROUP + "manager")
         cls.outsider = cls._user("outsider", "base.group_user")
         cls.xref = cls._xref(cls.mes, cls.type_partner, "SUP-100", cls.supplier)
-        cls.value_map = cls._value_map(cls.mes, "uom", [("KGM", "kg", None, True)])
+        cls.value_map = cls._value_map(cls.mes, "currency", [("EUR", "euro", None, True)])
         cls.log = cls.env["mfg.integration.message.log"]._log_exchange(
             {"direction": "inbound", "system_id": cls.mes.id, "status": "success"}
         )
@@ -53,7 +53,7 @@ class TestAccessRights(MappingCase):
             }
         )
         xref.external_id = "P2"
-        env["mfg.integration.value.map"].create({"system_id": system.id, "domain": "uom"})
+        env["mfg.integration.value.map"].create({"system_id": system.id, "domain": "currency"})
         env["mfg.integration.object.type"].create({"code": "tool", "name": "Tool"})
         xref.unlink()
         # the log is evidence: managers may purge it but never rewrite it
@@ -87,7 +87,9 @@ class TestCompanyIsolation(MappingCase):
             {"name": "Foreign Supplier", "company_id": cls.other_company.id}
         )
         cls.foreign_xref = cls._xref(cls.foreign_mes, cls.type_partner, "F-1", cls.foreign_partner)
-        cls.foreign_map = cls._value_map(cls.foreign_mes, "uom", [("KGM", "kg", None, False)])
+        cls.foreign_map = cls._value_map(
+            cls.foreign_mes, "currency", [("EUR", "euro", None, False)]
+        )
         cls.foreign_log = cls.env["mfg.integration.message.log"]._log_exchange(
             {
                 "direction": "inbound",
