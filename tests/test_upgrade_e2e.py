@@ -37,7 +37,13 @@ PREVIOUS_ADDONS = [
 
 FILL = r"""
 import json
-system = env["mfg.integration.system"].create({"code": "MES-UP", "name": "MES upgrading"})
+system = env["mfg.integration.system"].create({"code": "MES-UP", "name": "MES upgrading",
+                                              "warehouse_id": env.ref("stock.warehouse0").id})
+product = env["product.product"].create({"name": "Upgraded gear"})
+product_type = env.ref("mfg_integration_core.object_type_product")
+xref = env["mfg.integration.xref"].create({
+    "system_id": system.id, "object_type_id": product_type.id,
+    "external_id": "GEAR-1", "res_id": product.id})
 scopes = env["mfg.integration.scope"].search(
     [("code", "in", ["production:write", "production:read"])])
 client = env["mfg.integration.client"].create(
@@ -58,7 +64,7 @@ env.cr.execute(
 env["ir.config_parameter"].set_param("mfg_integration.api_max_batch_items", "321")
 env.cr.commit()
 print("RESULT" + json.dumps({
-    "key": key, "client": client.id, "batch": batch.id,
+    "key": key, "client": client.id, "batch": batch.id, "system": system.id, "xref": xref.id,
     "scopes": sorted(scopes.mapped("code")),
 }))
 """
@@ -79,6 +85,20 @@ env.cr.execute(
 constraint_owners = sorted(row[0] for row in env.cr.fetchall())
 batch = env["mfg.integration.api.request"].browse(made["batch"])
 client = env["mfg.integration.client"].browse(made["client"])
+def owner(xmlid_record):
+    return sorted(env["ir.model.data"].search(
+        [("model", "=", xmlid_record._name), ("res_id", "=", xmlid_record.id)]).mapped("module"))
+xref = env["mfg.integration.xref"].browse(made["xref"])
+system = env["mfg.integration.system"].browse(made["system"])
+moved = {
+    "xref_type": [xref.object_type_id.code, owner(xref.object_type_id)],
+    "types": env["mfg.integration.object.type"].search_count([("code", "=", "product")]),
+    "scope_owners": sorted({m for s in client.scope_ids for m in owner(s)}),
+    "scopes_named": env["mfg.integration.scope"].search_count([("code", "=", "production:write")]),
+    "plant": system.warehouse_id == env.ref("stock.warehouse0"),
+    "resolved": env["mfg.integration.mapping"].resolve_record(system, "product", "GEAR-1").id
+    == xref.res_id,
+}
 Command = env["mfg.integration.command"]
 outcome = Command._execute(Invocation(
     command=Command._command("request.get"),
@@ -89,6 +109,7 @@ access = env["ir.model.access"].search([("model_id.model", "=", "mfg.integration
 env.cr.execute("SELECT count(*) FROM mfg_integration_idempotency WHERE key = 'kept-key'")
 idempotency_rows = env.cr.fetchone()[0]
 print("RESULT" + json.dumps({
+    "moved": moved,
     "installed": sorted(Module.search([("state", "=", "installed"),
                                        ("name", "like", "mfg_integration_%%")]).mapped("name")),
     "request_owners": owners("mfg.integration.api.request"),
@@ -184,6 +205,15 @@ def test_a_database_of_the_previous_release_upgrades_and_keeps_its_data(tmp_path
     assert out["access"] == ["idempotency manager"]
     assert out["channels"] == [["root.mfg_integration_api"], 1]
     assert out["settings_view"] is True
+    # the manufacturing object types, scopes and the plant field changed owner, kept
+    assert out["moved"] == {
+        "xref_type": ["product", ["mfg_integration_mrp"]],
+        "types": 1,
+        "scope_owners": ["mfg_integration_mrp"],
+        "scopes_named": 1,
+        "plant": True,
+        "resolved": True,
+    }
     # the data is there, and works
     assert out["batch"] == ["partial", 2, ["done", "failed"]]
     assert out["idempotency_rows"] == 1
