@@ -1,20 +1,15 @@
-from odoo.tests import tagged
+from odoo.tests import TransactionCase
 
-from odoo.addons.mfg_integration_mrp.tests.common import ApiCase
+from .common import CommandSourceCase
 
 
-@tagged("post_install", "-at_install")
-class TestInboundExceptions(ApiCase):
+class TestInboundExceptions(CommandSourceCase, TransactionCase):
+    """The command layer's source: failed items of an asynchronous batch."""
+
     def test_unmapped_unit_then_mapping_then_retry_resolves(self):
-        move = {
-            "type": "count",
-            "product": "CMP-1",
-            "quantity": 10,
-            "unit": "LBR",
-            "location": "WH/STOCK",
-        }
-        result = self.run_batch([move, {**move, "quantity": 11}])
-        self.assertEqual(result["status"], "failed")
+        count = {"unit": "LBR", "quantity": 10}
+        request = self.run_batch([count, {**count, "quantity": 11}])
+        self.assertEqual(request.state, "failed")
         exception = self.env["mfg.integration.exception"].search(
             [("category", "=", "unmapped_code")]
         )
@@ -25,12 +20,15 @@ class TestInboundExceptions(ApiCase):
         )
         self.assertEqual(exception.system_id, self.mes)
         item = exception.source_ref
+        self.assertEqual((item.request_id, item.state), (request, "failed"))
+        self.assertEqual(exception.correlation_id, request.correlation_id)
+        # retrying before the mapping exists fails again, and says so
+        exception.action_retry()
+        self.assertEqual(exception.state, "new")
+        self.assertIn("The retry failed again for 2 of 2 message(s)", exception.message_ids[0].body)
         self.assertEqual(item.state, "failed")
         # the planner adds the missing mapping, then retries
-        uom_map = self.env["mfg.integration.value.map"].search(
-            [("system_id", "=", self.mes.id), ("domain", "=", "uom")]
-        )
-        uom_map.line_ids = [
+        self.uom_map.line_ids = [
             (
                 0,
                 0,
@@ -45,5 +43,5 @@ class TestInboundExceptions(ApiCase):
         self.assertEqual(exception.state, "resolved")
         self.assertEqual(item.state, "done")
         # the retry reprocessed both failed items, not only the first
-        self.assertEqual(item.request_id.state, "done")
+        self.assertEqual(request.state, "done")
         self.assertEqual([o.source_ref.state for o in exception.occurrence_ids], ["done", "done"])

@@ -1,81 +1,89 @@
+import json
 from datetime import timedelta
 
 from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import TransactionCase, new_test_user
 
-from odoo.addons.mfg_integration_mrp.tests.common import ApiCase
 from odoo.addons.queue_job.job import Job
 
-from .test_exceptions import PLANNER
+from .common import PLANNER, CommandSourceCase
 
 
-@tagged("post_install", "-at_install")
-class TestCreateMapping(ApiCase):
+class TestCreateMapping(CommandSourceCase, TransactionCase):
+    """Create Mapping, then Retry, on what the command layer reports: the failed
+    items of a batch, and commands refused for a code or an id nobody mapped."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.planner = new_test_user(cls.env, login="planner_map", groups=PLANNER)
         cls.Exception = cls.env["mfg.integration.exception"]
+        cls.finished = cls.env["product.product"].create({"name": "Gearbox", "is_storable": True})
+        cls.type_product = cls.env.ref("mfg_integration_core.object_type_product")
+        cls.env["mfg.integration.xref"].create(
+            {
+                "system_id": cls.mes.id,
+                "object_type_id": cls.type_product.id,
+                "external_id": "FG-100",
+                "res_id": cls.finished.id,
+            }
+        )
 
     def test_grouped_exception_retries_every_failed_item(self):
-        move = {"type": "count", "product": "CMP-1", "quantity": 10, "unit": "LBR"}
-        move["location"] = "WH/STOCK"
-        result = self.run_batch([move, {**move, "quantity": 11}, {**move, "unit": "EA"}])
-        self.assertEqual(result["status"], "partial")
+        count = {"unit": "LBR", "quantity": 10}
+        request = self.run_batch([count, {**count, "quantity": 11}, {**count, "unit": "EA"}])
+        self.assertEqual(request.state, "partial")
         exception = self.Exception.search([("category", "=", "unmapped_code")])
         self.assertEqual(len(exception.occurrence_ids), 2)
         self.assertEqual(
             (exception.mapping_type, exception.mapping_kind, exception.mapping_value),
             ("code", "uom", "LBR"),
         )
+        self.assertEqual(exception.job_uuid, request.job_uuid)
         wizard = (
             self.env["mfg.integration.exception.mapping"]
             .with_user(self.planner)
             .create({"exception_id": exception.id})
         )
-        self.assertEqual(wizard.value_map_id.domain, "uom")
+        self.assertEqual(wizard.value_map_id, self.uom_map)
         self.assertEqual(wizard.target_model, "uom.uom")
         wizard.res_id = self.uom_unit.id
         wizard.action_create_and_retry()
         self.assertEqual(exception.state, "resolved")
         self.assertTrue(all(exception.occurrence_ids.mapped("settled")))
-        request = exception.occurrence_ids[0].source_ref.request_id
         self.assertEqual(request.state, "done", "both failed items were applied again")
         self.assertEqual(request.done_count, 3)
+        self.assertEqual(
+            [json.loads(item.result)["unit"] for item in request.item_ids], ["Units"] * 3
+        )
         # a retry never applies an item twice
         self.assertTrue(exception.occurrence_ids[0].source_ref.sudo()._integration_retry())
         self.assertEqual(request.done_count, 3)
 
     def test_planner_adds_only_the_mapping_the_exception_asks_for(self):
-        status, body, _response = self.api(
-            "POST",
-            "/production-orders",
-            {"id": "PLN-1", "product": "FG-999", "quantity": 2, "unit": "EA"},
-        )
-        self.assertEqual(status, 422, body)
+        release = "test.exception.release"
+        status, body = self.run_command(release, {"product": "FG-999", "quantity": 2})
+        self.assertEqual((status, body["type"].rsplit("/", 1)[1]), (422, "unknown-reference"))
         exception = self.Exception.search([("category", "=", "unknown_reference")])
         self.assertEqual(exception.system_id, self.mes)
         self.assertEqual(
             (exception.mapping_type, exception.mapping_kind, exception.mapping_value),
             ("reference", "product", "FG-999"),
         )
-        self.assertEqual(exception.log_count, 1, "the refused request is linked")
+        self.assertEqual(exception.log_count, 1, "the refused command is linked")
+        self.assertFalse(exception._retryable_occurrences(), "nothing was stored to retry")
         # the same unknown id again counts, it does not open another exception
-        self.api(
-            "POST",
-            "/production-orders",
-            {"id": "PLN-2", "product": "FG-999", "quantity": 1, "unit": "EA"},
-        )
+        self.run_command(release, {"product": "FG-999", "quantity": 1})
         self.assertEqual(exception.occurrence_count, 2)
         Xref = self.env["mfg.integration.xref"].with_user(self.planner)
         with self.assertRaises(AccessError):
             Xref.create(
                 {
                     "system_id": self.mes.id,
-                    "object_type_id": self.env.ref("mfg_integration_mrp.object_type_product").id,
+                    "object_type_id": self.type_product.id,
                     "external_id": "FG-999",
                     "res_id": self.finished.id,
                 }
@@ -84,6 +92,9 @@ class TestCreateMapping(ApiCase):
             self.env["mfg.integration.exception.mapping"]
             .with_user(self.planner)
             .create({"exception_id": exception.id})
+        )
+        self.assertEqual(
+            (wizard.object_type_id, wizard.target_model), (self.type_product, "product.product")
         )
         with self.assertRaisesRegex(UserError, "Choose the Product"):
             wizard.action_create_and_retry()
@@ -98,7 +109,6 @@ class TestCreateMapping(ApiCase):
         with self.assertRaises(AccessError):
             wizard.action_create_and_retry()
         pump = self.env["product.product"].create({"name": "Pump", "is_storable": True})
-        self.env["mrp.bom"].create({"product_tmpl_id": pump.product_tmpl_id.id})
         wizard.res_id = pump.id
         wizard.action_create_and_retry()
         self.assertEqual(exception.state, "resolved")
@@ -106,16 +116,41 @@ class TestCreateMapping(ApiCase):
         xref = self.env["mfg.integration.xref"].search([("external_id", "=", "FG-999")])
         self.assertEqual(xref.record_ref, pump)
         self.assertEqual(xref.create_uid, self.planner)
-        status, body, _response = self.api(
-            "POST",
-            "/production-orders",
-            {"id": "PLN-3", "product": "FG-999", "quantity": 2, "unit": "EA"},
+        status, body = self.run_command(release, {"product": "FG-999", "quantity": 2})
+        self.assertEqual((status, body["product"]), (200, "Pump"))
+
+    def test_refused_for_an_unmapped_code_resolves_once_mapped(self):
+        release = {"product": "FG-100", "quantity": 2, "unit": "LBR"}
+        status, body = self.run_command("test.exception.release", release)
+        self.assertEqual((status, body["type"].rsplit("/", 1)[1]), (422, "unmapped-code"))
+        exception = self.Exception.search([("category", "=", "unmapped_code")])
+        self.assertEqual(
+            exception.name, "MES-01 sent uom code 'LBR', which has no mapping in value map 'uom'."
         )
-        self.assertEqual(status, 201, body)
+        self.assertEqual(
+            (exception.mapping_type, exception.mapping_kind, exception.mapping_value),
+            ("code", "uom", "LBR"),
+        )
+        wizard = (
+            self.env["mfg.integration.exception.mapping"]
+            .with_user(self.planner)
+            .create({"exception_id": exception.id})
+        )
+        with self.assertRaisesRegex(UserError, "Choose the .* record the code stands for"):
+            wizard.action_create()
+        wizard.res_id = self.env.ref("uom.product_uom_kgm").id
+        wizard.action_create()
+        self.assertEqual(exception.state, "in_progress", "taken by the planner, not resolved")
+        self.assertEqual(exception.user_id, self.planner)
+        self.assertEqual(exception.root_cause, "mapping")
+        line = self.uom_map.line_ids.filtered(lambda line: line.external_code == "LBR")
+        self.assertEqual((line.record_ref.name, line.create_uid), ("kg", self.planner))
+        status, body = self.run_command("test.exception.release", release)
+        self.assertEqual(status, 200, body)
 
     def test_validation_errors_of_synchronous_requests_are_the_senders(self):
-        status, _body, _response = self.api("POST", "/production-orders", {"id": "PLN-1"})
-        self.assertEqual(status, 422)
+        status, body = self.run_command("test.exception.release", {"product": "FG-999"})
+        self.assertEqual((status, body["type"].rsplit("/", 1)[1]), (422, "validation-error"))
         self.assertFalse(self.Exception.search([]))
 
 
@@ -207,6 +242,8 @@ class TestResolving(TransactionCase):
 
 
 class TestJobFailures(TransactionCase):
+    """Core's source: failed jobs of the suite, retried from their exception."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -214,17 +251,26 @@ class TestJobFailures(TransactionCase):
 
     def _job(self):
         """A job of the suite (core's message-log purge), as the runner finds it."""
-        Log = self.env["mfg.integration.message.log"]
-        Log.with_delay()._purge_expired()
-        stored = self.env["queue.job"].search([("model_name", "=", Log._name)])
-        return Job.load(self.env, stored.uuid)
+        delayed = self.env["mfg.integration.message.log"].with_delay()._purge_expired()
+        return Job.load(self.env, delayed.uuid)
 
-    def test_failed_suite_job_opens_exception_and_settles_on_success(self):
-        job = self._job()
-        # what queue_job's runner does when a job raises an unexpected error
+    def _fail(self, job):
+        """What queue_job's runner does when a job raises an unexpected error."""
         job.set_started()
         job.set_failed(exc_name="OperationalError", exc_message="server closed the connection")
         job.store()
+
+    def _run(self, job):
+        """The runner runs a requeued job again, and it succeeds."""
+        job = Job.load(self.env, job.uuid)
+        job.set_started()
+        job.perform()
+        job.set_done()
+        job.store()
+
+    def test_failed_suite_job_opens_exception_and_settles_on_success(self):
+        job = self._job()
+        self._fail(job)
         exception = self.Exception.search([("category", "=", "job_failed")])
         self.assertEqual(len(exception), 1)
         self.assertIn("server closed the connection", exception.name)
@@ -233,11 +279,41 @@ class TestJobFailures(TransactionCase):
         self.assertEqual(exception.state, "waiting")
         record = job.db_record()
         self.assertEqual(record.state, "pending", "requeued")
-        # the runner runs it again, and it succeeds
-        job = Job.load(self.env, job.uuid)
-        job.set_started()
-        job.perform()
-        job.set_done()
-        job.store()
+        self._run(job)
         self.assertEqual(exception.state, "resolved")
         self.assertIn("The retry succeeded", exception.message_ids[0].body)
+
+    def test_failures_of_one_cause_share_an_exception_that_a_retry_settles(self):
+        jobs = [self._job(), self._job()]
+        for job in jobs:
+            self._fail(job)
+        exception = self.Exception.search([("category", "=", "job_failed")])
+        self.assertEqual(len(exception), 1, "one exception per fingerprint, not per job")
+        self.assertEqual(exception.occurrence_count, 2)
+        self.assertEqual(
+            sorted(exception.occurrence_ids.mapped("job_uuid")), sorted(j.uuid for j in jobs)
+        )
+        exception.action_retry()
+        self.assertEqual(exception.state, "waiting")
+        self.assertEqual([job.db_record().state for job in jobs], ["pending", "pending"])
+        self._run(jobs[0])
+        self.assertEqual(exception.state, "waiting", "the other job has not run yet")
+        self._run(jobs[1])
+        self.assertEqual(exception.state, "resolved")
+        self.assertTrue(all(exception.occurrence_ids.mapped("settled")))
+        self.assertIn("The retry succeeded", exception.message_ids[0].body)
+        # a new failure after the resolution opens a new exception
+        self._fail(self._job())
+        self.assertEqual(self.Exception.search_count([("category", "=", "job_failed")]), 2)
+
+    def test_retry_that_fails_again_keeps_it_open(self):
+        job = self._job()
+        self._fail(job)
+        exception = self.Exception.search([("category", "=", "job_failed")])
+        exception.action_retry()
+        self.assertEqual(exception.state, "waiting")
+        # the runner runs the requeued job again, and it fails again
+        self._fail(Job.load(self.env, job.uuid))
+        self.assertEqual(exception.state, "in_progress")
+        self.assertEqual(exception.occurrence_count, 2)
+        self.assertIn("The retry failed again", exception.message_ids[0].body)
