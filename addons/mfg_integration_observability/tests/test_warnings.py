@@ -114,6 +114,32 @@ class TestAnomalies(HealthCase):
         self.assertEqual((anomaly.metric, anomaly.observed), ("volume", 0))
         self.assertIn("fewer", anomaly.name)
 
+    def test_unknown_callers_are_judged_under_their_own_name(self):
+        company = self.env.company
+        rows = [(JUDGED, 300, 300)] + [
+            (JUDGED - timedelta(days=day), 10 + day % 3, 10 + day % 3) for day in range(1, 15)
+        ]
+        self.Stat.create(
+            [
+                {
+                    "hour": hour,
+                    "scope": "unknown_caller",
+                    "direction": "inbound",
+                    "company_id": company.id,
+                    "message_count": messages,
+                    "error_count": errors,
+                }
+                for hour, messages, errors in rows
+            ]
+        )
+        anomaly = self.env["mfg.integration.anomaly"]._detect(now=NOW)
+        self.assertEqual(
+            [(found.scope, found.metric) for found in anomaly], [("unknown_caller", "volume")]
+        )
+        self.assertTrue(
+            anomaly.name.startswith("Refused: unknown caller: 300 messages"), anomaly.name
+        )
+
     def test_a_subscriber_is_judged_against_its_own_baseline(self):
         sink = self.make_sink()
         rows = [(JUDGED, 30, 25)] + [
