@@ -325,7 +325,8 @@ class MfgIntegrationHealth(models.AbstractModel):
         return [
             {
                 "id": forecast.id,
-                "name": forecast.channel,
+                "name": forecast.name,
+                "channel": forecast.channel,
                 "backlog": forecast.backlog,
                 "oldest_age_s": forecast.oldest_age_seconds,
                 "forecast": forecast.forecast_label or "",

@@ -246,6 +246,31 @@ class TestCongestion(HealthCase):
         forecast = self.forecast_of(sink)
         self.assertEqual((forecast.trend, forecast.breach), ("growing", False))
 
+    def test_a_job_channel_is_named_by_what_its_jobs_do(self):
+        channel = "root.mfg_health_test"
+        partner = self.env["res.partner"].create({"name": "Waiting thing"})
+        for _index in range(3):
+            partner.with_delay(channel=channel, description="Check the waiting thing").exists()
+        self.env["mfg.integration.congestion"]._forecast_all(now=self.now)
+        forecast = self.env["mfg.integration.congestion"].search([("channel", "=", channel)])
+        # the description of the model the jobs run on, as Odoo names it
+        described = self.env["ir.model"]._get("res.partner").name
+        self.assertEqual((forecast.name, forecast.backlog), (described, 3))
+        self.assertIn(f"Job channel {channel}.", forecast.reason)
+        self.assertIn("The oldest waiting job: Check the waiting thing.", forecast.reason)
+        warning = next(
+            warning
+            for warning in self.env["mfg.integration.health"]._warnings()
+            if warning["key"] == f"congestion-{forecast.id}"
+        )
+        self.assertEqual(warning["summary"], f"{described}: growing")
+        row = next(
+            row
+            for row in self.env["mfg.integration.health"]._channel_figures()
+            if row["id"] == forecast.id
+        )
+        self.assertEqual((row["name"], row["channel"]), (described, channel))
+
     def test_job_channels_get_a_forecast_and_open_their_jobs(self):
         self.env["mfg.integration.congestion"]._forecast_all(now=self.now)
         self.env["queue.job"].flush_model()
