@@ -29,9 +29,10 @@ import json
 from odoo import Command, fields
 Scope = env["mfg.integration.scope"]
 
-def key(name, codes):
+def key(name, codes, system=None):
     client = env["mfg.integration.client"].create({
         "name": name,
+        "system_id": system and system.id,
         "scope_ids": [Command.set(Scope.search([("code", "in", codes)]).ids)],
         "rate_limit_per_minute": 60000,
         "rate_limit_burst": 1000,
@@ -46,18 +47,25 @@ Endpoint.search([("name", "=", "%(subscriber)s")]).unlink()
 Endpoint.create({"name": "%(subscriber)s", "url": "http://127.0.0.1:9/", "allow_insecure": True,
                  "event_types": "mfg.integration.test.v1", "state": "paused",
                  "delivery_sla_seconds": 123})
+# the caller's requests are counted under its system, which the metrics key's company has
+System = env["mfg.integration.system"]
+system = System.search([("code", "=", "PROM-E2E")]) or System.create(
+    {"code": "PROM-E2E", "name": "Prometheus e2e caller"})
 keys = {"metrics": key("Prometheus e2e", ["metrics:read"]),
-        "caller": key("Prometheus e2e caller", ["mapping:read"])}
+        "caller": key("Prometheus e2e caller", ["mapping:read"], system)}
 env.cr.commit()
 print("KEYS " + json.dumps(keys))
 """.replace("%(subscriber)s", SUBSCRIBER)
 
 # every declared counter and histogram once, from a process of the server's
-# (as a command consumer would count): the ones this test's traffic does not reach
+# (as a command consumer would count): the ones this test's traffic does not reach,
+# in the company of the metrics key (which reads its own company's series)
 COUNT_EVERY_METRIC = """
 Telemetry = env["mfg.integration.telemetry"]
 for name, metric in Telemetry._metric_definitions().items():
     labels = {label: "e2e-dashboard" for label in metric.labels}
+    if "company" in labels:
+        labels["company"] = env.company.id
     if metric.kind == "counter":
         Telemetry._count(name, **labels)
     else:

@@ -3,7 +3,7 @@
     "name": "Integration Observability",
     "summary": "Prometheus metrics, OpenTelemetry traces, the Integration Health "
     "dashboard and early warnings for the integration suite",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Manufacturing/Integration",
     "author": "Manufacturing Integration Suite contributors",
     "license": "LGPL-3",

@@ -30,6 +30,8 @@ ENABLED_OPTION = "mfg_integration_metrics"
 # the metric types whose values only add up (we keep no multiprocess gauges)
 MERGED_TYPES = ("counter", "histogram")
 ARCHIVE = "archive"  # counter_archive.db holds what dead processes counted
+# the label of a metric about one company's records; empty: counted for none
+COMPANY_LABEL = "company"
 LOCK_FILE = ".merge.lock"
 
 _lock = threading.Lock()
@@ -146,6 +148,8 @@ def record(name, labels, definitions, amount=None, value=None):
         return
     try:
         child = _metric(name, definitions)
+        if COMPANY_LABEL in child._labelnames and COMPANY_LABEL not in labels:
+            labels = dict(labels, **{COMPANY_LABEL: ""})
         if labels or child._labelnames:
             child = child.labels(**{key: str(label) for key, label in labels.items()})
         if amount is not None:
@@ -171,29 +175,41 @@ def _directory_lock(directory, exclusive):
             fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
-def render(gauge_families=()):
+def render(gauge_families=(), keep=None):
     """The Prometheus text of every counter and histogram (of every process in
-    multiprocess mode) and of ``gauge_families``."""
+    multiprocess mode) and of ``gauge_families``.
+
+    :param keep: ``keep(family, labels)`` says whether a sample is shown; a
+        family whose every sample is left out is still named (without samples)
+    """
     gauges = CollectorRegistry(auto_describe=False)
-    gauges.register(_Families(gauge_families))
+    gauges.register(_Families(gauge_families, keep))
     directory = multiprocess_directory()
     if not directory:
-        return generate_latest(_registry) + generate_latest(gauges)
+        return generate_latest(_Families(_registry.collect(), keep)) + generate_latest(gauges)
     merge_dead_processes(directory)
     files = CollectorRegistry(auto_describe=False)
     MultiProcessCollector(files, path=directory)
     # shared: a merge never runs while the files are read (it would count twice)
     with _directory_lock(directory, exclusive=False):
-        counted = generate_latest(files)
+        counted = generate_latest(_Families(files.collect(), keep))
     return counted + generate_latest(gauges)
 
 
 class _Families:
-    def __init__(self, families):
+    """A collector of ``families``, with only the samples ``keep`` keeps."""
+
+    def __init__(self, families, keep=None):
         self.families = families
+        self.keep = keep
 
     def collect(self):
-        return iter(self.families)
+        for family in self.families:
+            if self.keep is not None:
+                family.samples = [
+                    sample for sample in family.samples if self.keep(family, sample.labels)
+                ]
+            yield family
 
 
 def _process_alive(pid):

@@ -377,25 +377,26 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
         """Count one attempt of ``delivery`` (``values``: what it recorded)."""
         telemetry = self.env["mfg.integration.telemetry"]
         outcome = {"delivered": "delivered", "dead": "dead"}.get(values.get("state"), "failed")
+        subscriber_labels = {"subscriber": self.name, "company": self.company_id.id}
         telemetry._count(
-            "mfg_deliveries_total", subscriber=self.name, sink=self._sink_kind(), outcome=outcome
+            "mfg_deliveries_total", sink=self._sink_kind(), outcome=outcome, **subscriber_labels
         )
         if values["attempts"] > 1:
-            telemetry._count("mfg_delivery_retries_total", subscriber=self.name)
+            telemetry._count("mfg_delivery_retries_total", **subscriber_labels)
         if outcome == "dead":
-            telemetry._count("mfg_dead_letters_total", subscriber=self.name)
+            telemetry._count("mfg_dead_letters_total", **subscriber_labels)
         elif outcome == "delivered":
             # the delivery was created in the event's own transaction
             waited = (values["delivered_at"] - delivery.create_date).total_seconds()
             telemetry._observe(
-                "mfg_delivery_latency_seconds", max(0.0, waited), subscriber=self.name
+                "mfg_delivery_latency_seconds", max(0.0, waited), **subscriber_labels
             )
 
     def _open_circuit(self):
         """The receiver stopped answering: deliveries wait, the owner is told.
         It can be inherited."""
         self.env["mfg.integration.telemetry"]._count(
-            "mfg_circuit_openings_total", subscriber=self.name
+            "mfg_circuit_openings_total", subscriber=self.name, company=self.company_id.id
         )
         self.write({"circuit_state": "open", "circuit_opened_at": fields.Datetime.now()})
         self.activity_schedule(

@@ -8,6 +8,11 @@ An addon declares the metrics it counts by extending ``_metric_definitions``,
 and the figures it computes from its tables when metrics are read by
 extending ``_gauge_definitions``.
 
+A metric about one company's records (a system's requests, a subscriber's
+deliveries, a backlog) has a ``company`` label, the company's id, so that an
+API key of one company reads only the series of its own companies. A caller
+that counts for no company leaves that label out: it is then empty.
+
 Core only declares the service and drops what it is told, so that reporting
 costs nearly nothing where nobody watches; ``mfg_integration_observability``
 extends it to export Prometheus metrics and OpenTelemetry spans.
@@ -28,6 +33,15 @@ class Metric(NamedTuple):
     documentation: str
     labels: tuple = ()
     buckets: tuple | None = None
+
+
+class MetricsAccess(NamedTuple):
+    """Whether a key may read the metrics: ``refusal`` is None when it may,
+    else ``(HTTP status, detail)``; ``company_ids`` are the companies whose
+    series it reads."""
+
+    refusal: tuple | None = None
+    company_ids: tuple = ()
 
 
 class Gauge(NamedTuple):
@@ -88,22 +102,26 @@ class MfgIntegrationTelemetry(models.AbstractModel):
                 "counter",
                 "Outbox delivery attempts by subscriber, sink kind and outcome "
                 "(delivered, failed, dead).",
-                ("subscriber", "sink", "outcome"),
+                ("subscriber", "sink", "outcome", "company"),
             ),
             "mfg_delivery_latency_seconds": Metric(
                 "histogram",
                 "Time from an event's commit to the receiver's acknowledgement.",
-                ("subscriber",),
+                ("subscriber", "company"),
                 DELIVERY_BUCKETS,
             ),
             "mfg_delivery_retries_total": Metric(
-                "counter", "Delivery attempts after the first.", ("subscriber",)
+                "counter", "Delivery attempts after the first.", ("subscriber", "company")
             ),
             "mfg_dead_letters_total": Metric(
-                "counter", "Deliveries and messages given up as dead letters.", ("subscriber",)
+                "counter",
+                "Deliveries and messages given up as dead letters.",
+                ("subscriber", "company"),
             ),
             "mfg_circuit_openings_total": Metric(
-                "counter", "Times a subscriber's circuit breaker opened.", ("subscriber",)
+                "counter",
+                "Times a subscriber's circuit breaker opened.",
+                ("subscriber", "company"),
             ),
             "mfg_mapping_cache_lookups_total": Metric(
                 "counter",
@@ -127,50 +145,53 @@ class MfgIntegrationTelemetry(models.AbstractModel):
         return {
             "mfg_outbox_backlog": Gauge(
                 "Deliveries waiting to be sent or retried, by subscriber.",
-                ("subscriber", "sink"),
+                ("subscriber", "sink", "company"),
                 figure("backlog"),
             ),
             "mfg_outbox_oldest_pending_age_seconds": Gauge(
                 "Age of the oldest delivery waiting to be sent, by subscriber (0: none waits).",
-                ("subscriber", "sink"),
+                ("subscriber", "sink", "company"),
                 figure("oldest_age"),
             ),
             "mfg_outbox_sla_seconds": Gauge(
                 "The subscriber's delivery SLA: how long an event may wait.",
-                ("subscriber", "sink"),
+                ("subscriber", "sink", "company"),
                 figure("sla"),
             ),
             "mfg_circuit_open": Gauge(
                 "1 while the subscriber's circuit breaker is open or half-open, else 0.",
-                ("subscriber", "sink"),
+                ("subscriber", "sink", "company"),
                 figure("circuit_open"),
             ),
             "mfg_outbox_dead_deliveries": Gauge(
                 "Dead-lettered deliveries not replayed yet, by subscriber.",
-                ("subscriber", "sink"),
+                ("subscriber", "sink", "company"),
                 figure("dead"),
             ),
             "mfg_queue_jobs": Gauge(
-                "queue_job jobs by channel and state (done and cancelled jobs left out).",
-                ("channel", "state"),
+                "queue_job jobs by channel, state and the company they were enqueued in "
+                "(done and cancelled jobs left out).",
+                ("channel", "state", "company"),
                 self._collect_queue_jobs,
             ),
         }
 
     @api.model
-    def _metrics_scrape_refusal(self, api_key, ip_address):
+    def _metrics_scrape_access(self, api_key, ip_address):
         """Whether ``api_key``, presented by ``ip_address``, may read the
-        metrics: None when it may, else ``(HTTP status, detail)``. It can be
-        inherited: governance, which owns API keys, accepts the keys of
+        metrics, and the series of which companies: a ``MetricsAccess``. It
+        can be inherited: governance, which owns API keys, accepts the keys of
         clients with the ``metrics:read`` scope. Here no key is valid."""
-        return 401, "No API key can be checked here: install the API governance addon."
+        return MetricsAccess(
+            (401, "No API key can be checked here: install the API governance addon.")
+        )
 
     # ------------------------------------------------------------------
     # Core's gauges
     # ------------------------------------------------------------------
     def _outbox_figures(self):
-        """{(subscriber, sink kind): {backlog, oldest_age, sla, circuit_open,
-        dead}} of every subscriber not disabled."""
+        """{(subscriber, sink kind, company id): {backlog, oldest_age, sla,
+        circuit_open, dead}} of every subscriber not disabled."""
         figures = {}
         Sink = self.env["mfg.integration.outbox.sink"]
         for sinks in Sink._sink_models():
@@ -180,7 +201,8 @@ class MfgIntegrationTelemetry(models.AbstractModel):
             # on millions of delivered ones
             self.env.cr.execute(
                 SQL(
-                    """SELECT sink.name, sink.delivery_sla_seconds, sink.circuit_state,
+                    """SELECT sink.name, sink.company_id, sink.delivery_sla_seconds,
+                              sink.circuit_state,
                               count(delivery.id) FILTER (
                                   WHERE delivery.state IN ('pending', 'retrying')),
                               EXTRACT(EPOCH FROM (clock_timestamp() AT TIME ZONE 'UTC')
@@ -198,8 +220,8 @@ class MfgIntegrationTelemetry(models.AbstractModel):
                     sink_field=SQL.identifier(sink_field),
                 )
             )
-            for name, sla, circuit, backlog, oldest, dead in self.env.cr.fetchall():
-                figures[(name, kind)] = {
+            for name, company_id, sla, circuit, backlog, oldest, dead in self.env.cr.fetchall():
+                figures[(name, kind, company_id or "")] = {
                     "backlog": backlog,
                     "oldest_age": max(0.0, float(oldest or 0.0)),
                     "sla": sla or 0,
@@ -210,10 +232,13 @@ class MfgIntegrationTelemetry(models.AbstractModel):
 
     def _collect_queue_jobs(self):
         self.env.cr.execute(
-            """SELECT channel, state, count(*) FROM queue_job
-                WHERE state NOT IN ('done', 'cancelled') GROUP BY channel, state"""
+            """SELECT channel, state, company_id, count(*) FROM queue_job
+                WHERE state NOT IN ('done', 'cancelled') GROUP BY channel, state, company_id"""
         )
-        return [((channel, state), count) for channel, state, count in self.env.cr.fetchall()]
+        return [
+            ((channel, state, company_id or ""), count)
+            for channel, state, company_id, count in self.env.cr.fetchall()
+        ]
 
     @api.model
     def _count(self, name, amount=1, **labels):

@@ -12,30 +12,35 @@ class MfgIntegrationTelemetry(models.AbstractModel):
     def _gauge_definitions(self):
         gauges = super()._gauge_definitions()
         gauges["mfg_exceptions_open"] = Gauge(
-            "Open integration exceptions by category and severity.",
-            ("category", "severity"),
+            "Open integration exceptions by category, severity and company.",
+            ("category", "severity", "company"),
             self._collect_open_exceptions,
         )
         gauges["mfg_exceptions_sla_breached"] = Gauge(
-            "Open integration exceptions past their SLA deadline, by category.",
-            ("category",),
+            "Open integration exceptions past their SLA deadline, by category and company.",
+            ("category", "company"),
             self._collect_breached_exceptions,
         )
         return gauges
 
     def _collect_open_exceptions(self):
         self.env.cr.execute(
-            """SELECT category, severity, count(*) FROM mfg_integration_exception
-                WHERE state IN %s GROUP BY category, severity""",
+            """SELECT category, severity, company_id, count(*) FROM mfg_integration_exception
+                WHERE state IN %s GROUP BY category, severity, company_id""",
             [OPEN_STATES],
         )
-        return [((category, severity), n) for category, severity, n in self.env.cr.fetchall()]
+        return [
+            ((category, severity, company_id or ""), n)
+            for category, severity, company_id, n in self.env.cr.fetchall()
+        ]
 
     def _collect_breached_exceptions(self):
         self.env.cr.execute(
-            """SELECT category, count(*) FROM mfg_integration_exception
+            """SELECT category, company_id, count(*) FROM mfg_integration_exception
                 WHERE state IN %s AND sla_deadline < (clock_timestamp() AT TIME ZONE 'UTC')
-             GROUP BY category""",
+             GROUP BY category, company_id""",
             [OPEN_STATES],
         )
-        return [((category,), n) for category, n in self.env.cr.fetchall()]
+        return [
+            ((category, company_id or ""), n) for category, company_id, n in self.env.cr.fetchall()
+        ]

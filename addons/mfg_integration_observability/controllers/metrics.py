@@ -20,6 +20,8 @@ class MfgIntegrationMetricsController(http.Controller):
         address of the metrics allow-list (Integration settings)."""
         httprequest = request.httprequest
         telemetry = request.env(user=SUPERUSER_ID, su=True)["mfg.integration.telemetry"]
+        # an address of the allow-list is the operators' Prometheus: every company
+        company_ids = None
         if not telemetry._metrics_allowed_address(httprequest.remote_addr):
             scheme, _sep, api_key = httprequest.headers.get("Authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not api_key.strip():
@@ -28,11 +30,13 @@ class MfgIntegrationMetricsController(http.Controller):
                     "Reading metrics needs an API key with the metrics:read scope "
                     "(Authorization: Bearer <key>) or an address in the metrics allow-list.",
                 )
-            refusal = telemetry._metrics_scrape_refusal(api_key.strip(), httprequest.remote_addr)
-            if refusal:
-                return self._refuse(*refusal)
+            access = telemetry._metrics_scrape_access(api_key.strip(), httprequest.remote_addr)
+            if access.refusal:
+                return self._refuse(*access.refusal)
+            company_ids = access.company_ids
         return request.make_response(
-            telemetry._render_metrics(), headers=[("Content-Type", CONTENT_TYPE_PLAIN_0_0_4)]
+            telemetry._render_metrics(company_ids),
+            headers=[("Content-Type", CONTENT_TYPE_PLAIN_0_0_4)],
         )
 
     def _refuse(self, status, detail):

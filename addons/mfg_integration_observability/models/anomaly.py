@@ -16,6 +16,8 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 
+from .hourly_stat import SCOPES
+
 # 1.4826 * MAD estimates the standard deviation of normally distributed data
 MAD_TO_SIGMA = 1.4826
 METRICS = [("volume", "Hourly volume"), ("error_rate", "Error rate")]
@@ -40,9 +42,7 @@ class MfgIntegrationAnomaly(models.Model):
     _order = "state, hour desc, id desc"
 
     name = fields.Char(string="Summary", required=True)
-    scope = fields.Selection(
-        [("system", "Connected system"), ("subscriber", "Subscriber")], required=True
-    )
+    scope = fields.Selection(SCOPES, required=True)
     system_id = fields.Many2one("mfg.integration.system", index=True, ondelete="cascade")
     subscriber_model = fields.Char()
     subscriber_id = fields.Many2oneReference(model_field="subscriber_model")
@@ -120,7 +120,7 @@ class MfgIntegrationAnomaly(models.Model):
     def _hourly_series(self, hour, baseline_days):
         """{key: {hour: (messages, errors)}} for `hour` and the same hour of the
         past days, and {key: first hour seen}; a key is (scope, system id,
-        subscriber model, subscriber id, company id); a system's directions add up."""
+        subscriber model, subscriber id, company id)."""
         hours = [hour - timedelta(days=day) for day in range(baseline_days + 1)]
         cr = self.env.cr
         key_sql = """scope, coalesce(system_id, 0),
@@ -297,7 +297,9 @@ class MfgIntegrationAnomaly(models.Model):
                 subscriber_id
             ).exists().display_name or _("Subscriber %s", subscriber_id)
         system = self.env["mfg.integration.system"].sudo().browse(system_id).exists()
-        return system.code if system else _("No connected system")
+        if system:
+            return system.code
+        return self.env["mfg.integration.hourly.stat"]._unattributed_label(scope)
 
     def _subscriber(self):
         self.ensure_one()

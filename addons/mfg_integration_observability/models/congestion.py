@@ -45,7 +45,11 @@ class MfgIntegrationCongestion(models.Model):
     _description = "Integration Backlog Forecast"
     _order = "breach desc, backlog desc, id"
 
-    name = fields.Char(required=True)
+    name = fields.Char(
+        required=True,
+        help="The subscriber; for a job channel, what its jobs do (the descriptions of "
+        "the models they run on).",
+    )
     kind = fields.Selection(
         [("subscriber", "Subscriber"), ("channel", "Job channel")], required=True, index=True
     )
@@ -218,7 +222,9 @@ class MfgIntegrationCongestion(models.Model):
                    count(*) FILTER (WHERE date_created >= %(since)s),
                    count(*) FILTER (WHERE state IN ('done', 'failed', 'cancelled')
                                      AND coalesce(date_done, date_cancelled, date_started)
-                                         >= %(since)s)
+                                         >= %(since)s),
+                   array_agg(DISTINCT model_name),
+                   (array_agg(name ORDER BY date_created) FILTER (WHERE state IN %(waiting)s))[1]
               FROM queue_job
              WHERE state IN %(waiting)s OR date_created >= %(since)s OR date_done >= %(since)s
                 OR date_cancelled >= %(since)s OR date_started >= %(since)s
@@ -229,17 +235,36 @@ class MfgIntegrationCongestion(models.Model):
         return [
             {
                 "target": ("channel", False, 0, channel),
-                "name": channel,
+                "name": self._job_label(job_models) or channel,
                 "system_id": False,
                 "company_id": company_id or self.env.company.id,
                 "sla": sla,
                 "backlog": backlog,
                 "oldest": oldest,
+                "oldest_job": oldest_job,
                 "arrived": arrived,
                 "served": served,
             }
-            for channel, company_id, backlog, oldest, arrived, served in self.env.cr.fetchall()
+            for (
+                channel,
+                company_id,
+                backlog,
+                oldest,
+                arrived,
+                served,
+                job_models,
+                oldest_job,
+            ) in self.env.cr.fetchall()
         ]
+
+    @api.model
+    def _job_label(self, job_models):
+        """What the jobs of a channel do, in words: the descriptions of the
+        models their job functions run on (channel names are configuration)."""
+        IrModel = self.env["ir.model"]
+        return ", ".join(
+            sorted({IrModel._get(model).name or model for model in job_models if model})
+        )
 
     @api.model
     def _forecast_values(self, row, now, window, min_age_share):
@@ -270,6 +295,11 @@ class MfgIntegrationCongestion(models.Model):
             service=served / window,
             label=label,
         )
+        if kind == "channel":
+            where = _("Job channel %s.", channel)
+            if row["oldest_job"]:
+                where += " " + _("The oldest waiting job: %s.", row["oldest_job"])
+            reason = f"{where} {reason}"
         if sla:
             reason += " " + _(
                 "SLA %(sla)s s: %(verdict)s",
@@ -311,7 +341,9 @@ class MfgIntegrationCongestion(models.Model):
             what = (
                 _("Subscriber %s", record.name)
                 if record.kind == "subscriber"
-                else _("Job channel %s", record.channel)
+                else _(
+                    "%(jobs)s (job channel %(channel)s)", jobs=record.name, channel=record.channel
+                )
             )
             self.env["mfg.integration.incident"]._report(
                 "congestion",

@@ -108,24 +108,32 @@ class MfgIntegrationHealth(models.AbstractModel):
 
     @api.model
     def _system_figures(self, rows, since, until, hours):
+        """What each connected system sent; what callers without a system sent,
+        and what unknown callers sent (refused), each in a row of its own."""
+        Stat = self.env["mfg.integration.hourly.stat"]
         by_system = {}
         for row in rows:
-            if row["scope"] == "system":
-                by_system.setdefault(row["system_id"] or False, []).append(row)
-        systems = self.env["mfg.integration.system"].browse([key for key in by_system if key])
+            if row["scope"] in ("system", "unknown_caller"):
+                key = (row["scope"], row["system_id"] or False)
+                by_system.setdefault(key, []).append(row)
+        systems = self.env["mfg.integration.system"].browse(
+            [system_id for _scope, system_id in by_system if system_id]
+        )
         names = {system.id: system.display_name for system in systems}
         result = []
-        for system_id, system_rows in by_system.items():
+        for (scope, system_id), system_rows in by_system.items():
             figures = self._totals(system_rows, hours)
-            base = [
-                ("system_id", "=", system_id),
+            base = Stat._log_domain(scope, system_id) + [
                 ("create_date", ">=", fields.Datetime.to_string(since)),
                 ("create_date", "<", fields.Datetime.to_string(until)),
             ]
-            title = names.get(system_id) or _("No connected system")
+            title = names.get(system_id) or Stat._unattributed_label(scope)
             figures.update(
+                key=f"{scope}-{system_id or 0}",
                 id=system_id,
                 name=title,
+                # every message of this row is a refusal: its error rate is no alarm
+                unknown_caller=scope == "unknown_caller",
                 actions={
                     "messages": self._log_action(_("Messages of %s", title), base),
                     "errors": self._log_action(
@@ -140,7 +148,16 @@ class MfgIntegrationHealth(models.AbstractModel):
                 },
             )
             result.append(figures)
-        return sorted(result, key=lambda figures: (-figures["messages"], figures["name"]))
+        # the connected systems, then traffic without one
+        return sorted(
+            result,
+            key=lambda figures: (
+                figures["unknown_caller"],
+                not figures["id"],
+                -figures["messages"],
+                figures["name"],
+            ),
+        )
 
     @api.model
     def _subscriber_figures(self, rows, since, until, hours, system_id=None):
@@ -250,7 +267,7 @@ class MfgIntegrationHealth(models.AbstractModel):
         """Give each system its subscribers' dead letters and backlog, one part
         per sink kind (each part opens its own deliveries); a system whose
         subscribers have work but that logged nothing gets a row too."""
-        by_system = {row["id"]: row for row in systems}
+        by_system = {row["id"]: row for row in systems if row["id"]}
         parts = {}
         for row in subscribers:
             if not row["system_id"] or not (row["dead"] or row["backlog"]):
@@ -268,7 +285,12 @@ class MfgIntegrationHealth(models.AbstractModel):
             if system is None:
                 record = self.env["mfg.integration.system"].browse(system_id)
                 system = by_system[system_id] = dict(
-                    empty, id=system_id, name=record.display_name, actions={}
+                    empty,
+                    key=f"system-{system_id}",
+                    id=system_id,
+                    name=record.display_name,
+                    unknown_caller=False,
+                    actions={},
                 )
                 systems.append(system)
             Delivery = self.env[self.env[model]._delivery_model]
@@ -303,7 +325,8 @@ class MfgIntegrationHealth(models.AbstractModel):
         return [
             {
                 "id": forecast.id,
-                "name": forecast.channel,
+                "name": forecast.name,
+                "channel": forecast.channel,
                 "backlog": forecast.backlog,
                 "oldest_age_s": forecast.oldest_age_seconds,
                 "forecast": forecast.forecast_label or "",
@@ -392,7 +415,7 @@ class MfgIntegrationHealth(models.AbstractModel):
         grouped = {slot: [] for slot in slots}
         for row in rows:
             if row["scope"] != "system":
-                continue
+                continue  # deliveries, and unknown callers' refusals, are no system's traffic
             offset = int((row["hour"] - since) / step)
             if 0 <= offset < len(slots):
                 grouped[slots[offset]].append(row)

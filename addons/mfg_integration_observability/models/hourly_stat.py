@@ -2,6 +2,10 @@
 
 The Integration Health dashboard and the anomaly detector read these rows,
 never the raw tables, so that they answer at once on millions of messages.
+What a connected system sent is rolled up from the inbound rows of the message
+log; what went out to subscribers from their deliveries (the log's outbound
+rows are the attempts of those deliveries: rolling them up per system too
+would count them twice, under a system that did not send them).
 A cron rolls them up incrementally: each run recomputes, from the raw rows,
 every hour that a row created (or a delivery changed) since the last run
 touches, so a late row folds into its own hour. The raw log keeps its own
@@ -12,7 +16,7 @@ rows may be gone), and the aggregates keep their own, longer one.
 import json
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 from odoo.tools import SQL
 
 from odoo.addons.mfg_integration_core.models.retention import RetentionRule
@@ -24,6 +28,13 @@ LATENCY_BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 300
 # before that run: deliveries changed this long before the watermark are looked at again
 DELIVERY_OVERLAP = timedelta(minutes=15)
 ERROR_STATUSES = ("rejected", "failed")
+# an inbound message refused before any caller was identified (no usable key)
+UNKNOWN_CALLER_STATUS = 401
+SCOPES = [
+    ("system", "Connected system"),
+    ("unknown_caller", "Refused: unknown caller"),
+    ("subscriber", "Subscriber"),
+]
 
 
 def p95_from_buckets(buckets):
@@ -53,7 +64,8 @@ def _bucket_sql(column):
 
 
 class MfgIntegrationHourlyStat(models.Model):
-    """What one connected system (one direction) or one subscriber exchanged in one hour."""
+    """What one connected system sent, unknown callers sent, or one subscriber
+    was sent, in one hour."""
 
     _name = "mfg.integration.hourly.stat"
     _description = "Integration Hourly Statistics"
@@ -62,13 +74,19 @@ class MfgIntegrationHourlyStat(models.Model):
 
     hour = fields.Datetime(required=True, index=True, help="Start of the hour (UTC).")
     scope = fields.Selection(
-        [("system", "Connected system"), ("subscriber", "Subscriber")],
+        SCOPES,
         required=True,
         index=True,
-        help="System: from the message log. Subscriber: from the outbox deliveries.",
+        help="Connected system: its inbound messages, from the message log (without a "
+        "system: callers that have none). Refused: unknown caller: inbound messages "
+        "refused before their caller was identified. Subscriber: from the outbox "
+        "deliveries.",
     )
     system_id = fields.Many2one("mfg.integration.system", index=True, ondelete="cascade")
-    direction = fields.Selection([("inbound", "Inbound"), ("outbound", "Outbound")])
+    direction = fields.Selection(
+        [("inbound", "Inbound"), ("outbound", "Outbound")],
+        help="Of the message log rows counted: inbound (what the systems sent).",
+    )
     subscriber_model = fields.Char(
         index=True, help="The sink kind (webhook endpoint, broker sink...)."
     )
@@ -179,12 +197,14 @@ class MfgIntegrationHourlyStat(models.Model):
 
     @api.model
     def _roll_up_log(self, hours):
-        """Recompute the system rows of these hours from the message log."""
+        """Recompute the rows of these hours that the inbound message log makes:
+        per connected system, and for unknown callers."""
         if not hours:
             return
         cr = self.env.cr
         cr.execute(
-            "DELETE FROM mfg_integration_hourly_stat WHERE scope = 'system' AND hour = ANY(%s)",
+            "DELETE FROM mfg_integration_hourly_stat "
+            "WHERE scope IN ('system', 'unknown_caller') AND hour = ANY(%s)",
             (hours,),
         )
         cr.execute(
@@ -194,7 +214,7 @@ class MfgIntegrationHourlyStat(models.Model):
                    (hour, scope, system_id, direction, company_id, message_count, error_count,
                     retry_count, dead_count, delivered_count, latency_p95_ms, latency_sum_ms,
                     latency_buckets, create_uid, create_date, write_uid, write_date)
-            SELECT date_trunc('hour', log.create_date), 'system', log.system_id, log.direction,
+            SELECT date_trunc('hour', log.create_date), %s, log.system_id, log.direction,
                    log.company_id, count(*),
                    count(*) FILTER (WHERE log.status IN %s),
                    count(*) FILTER (WHERE log.attempt > 1), 0,
@@ -203,10 +223,12 @@ class MfgIntegrationHourlyStat(models.Model):
                    coalesce(sum(log.latency_ms), 0), %s,
                    %s, now() at time zone 'UTC', %s, now() at time zone 'UTC'
               FROM mfg_integration_message_log log
-             WHERE log.create_date >= %s AND log.create_date < %s
+             WHERE log.direction = 'inbound'
+               AND log.create_date >= %s AND log.create_date < %s
                AND date_trunc('hour', log.create_date) = ANY(%s)
-          GROUP BY 1, log.system_id, log.direction, log.company_id
+          GROUP BY 1, 2, log.system_id, log.direction, log.company_id
                 """,
+                self._log_scope_sql(),
                 ERROR_STATUSES,
                 ERROR_STATUSES,
                 _bucket_sql("coalesce(log.latency_ms, 0)"),
@@ -217,6 +239,34 @@ class MfgIntegrationHourlyStat(models.Model):
                 hours,
             )
         )
+
+    @api.model
+    def _log_scope_sql(self):
+        """The scope of an inbound log row: its system's, or that of unknown
+        callers (refused before a client, hence a system, was known)."""
+        return SQL(
+            "CASE WHEN log.system_id IS NULL AND log.http_status = %s "
+            "THEN 'unknown_caller' ELSE 'system' END",
+            UNKNOWN_CALLER_STATUS,
+        )
+
+    @api.model
+    def _log_domain(self, scope, system_id):
+        """The message log rows that the rows of ``scope`` and ``system_id`` count."""
+        domain = [("direction", "=", "inbound"), ("system_id", "=", system_id or False)]
+        if scope == "unknown_caller":
+            return domain + [("http_status", "=", UNKNOWN_CALLER_STATUS)]
+        if not system_id:
+            return domain + [("http_status", "!=", UNKNOWN_CALLER_STATUS)]
+        return domain
+
+    @api.model
+    def _unattributed_label(self, scope):
+        """How the dashboard and the anomalies name inbound traffic without a
+        connected system."""
+        if scope == "unknown_caller":
+            return _("Refused: unknown caller")
+        return _("No connected system")
 
     @api.model
     def _roll_up_deliveries(self, Sink, hours):

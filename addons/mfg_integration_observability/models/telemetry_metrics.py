@@ -93,6 +93,37 @@ class MfgIntegrationTelemetry(models.AbstractModel):
         return families
 
     @api.model
-    def _render_metrics(self):
-        """The Prometheus text exposition of every metric."""
-        return metrics.render(self._gauge_families())
+    def _render_metrics(self, company_ids=None):
+        """The Prometheus text exposition of every metric; with ``company_ids``,
+        of the series of those companies and of the server's own only."""
+        keep = None if company_ids is None else self._company_series(company_ids)
+        return metrics.render(self._gauge_families(), keep)
+
+    @api.model
+    def _company_series(self, company_ids):
+        """Whether a sample is shown to a reader of ``company_ids``: a series
+        labelled with a company, when it is one of them; a gauge without that
+        label never (gauges read the companies' records); a counter that names
+        a connected system but not its company, when one of them has a system
+        of that code (codes are unique per company only: a code that two
+        companies use is shown to both); other counters (the server's own,
+        such as the mapping cache's) always."""
+        companies = {str(company_id) for company_id in company_ids}
+        codes = set(
+            self.env["mfg.integration.system"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("company_id", "in", list(company_ids))])
+            .mapped("code")
+        )
+
+        def keep(family, labels):
+            if metrics.COMPANY_LABEL in labels:
+                return labels[metrics.COMPANY_LABEL] in companies
+            if family.type == "gauge":
+                return False
+            if "system" in labels:
+                return labels["system"] in codes
+            return True
+
+        return keep

@@ -31,14 +31,23 @@ class HealthCase(TransactionCase):
             )
 
     def log(
-        self, at, status="success", latency_ms=10.0, attempt=1, system=None, direction="inbound"
+        self,
+        at,
+        status="success",
+        latency_ms=10.0,
+        attempt=1,
+        system=None,
+        direction="inbound",
+        http_status=None,
     ):
-        """A message log row created at `at` (as a late row would be: its id is new)."""
+        """A message log row created at `at` (as a late row would be: its id is new);
+        ``system=False``: no connected system."""
         row = self.Log.create(
             {
                 "direction": direction,
-                "system_id": (system or self.system).id,
+                "system_id": self.system.id if system is None else system and system.id,
                 "status": status,
+                "http_status": http_status,
                 "latency_ms": latency_ms,
                 "attempt": attempt,
                 "route": "/api/mfg/v1/test",

@@ -81,6 +81,42 @@ class TestDashboardData(HealthCase):
             True,
         )
 
+    def test_inbound_traffic_without_a_system_is_named_for_what_it_is(self):
+        # a subscriber with no system (as a broker sink for analytics): its
+        # outbound attempts are logged without a system, and are no system's traffic
+        sink = self.make_sink(name="Analytics", system_id=False)
+        self.deliveries(sink, 4, self.now)
+        self.assertEqual(sink._drain(), "4 sent, 4 delivered")
+        at = self.hour - timedelta(hours=1) + timedelta(minutes=5)
+        self.log(at)
+        for _attempt in range(3):
+            self.log(at, status="rejected", system=False, http_status=401)
+        self.log(at, system=False, http_status=200)  # a client without a system
+        self.Stat._roll_up()
+
+        data = self.env["mfg.integration.health"].get_health_data("24h")
+        self.assertEqual(
+            [(row["name"], row["messages"], row["errors"]) for row in data["systems"]],
+            [
+                (self.system.display_name, 1, 0),
+                ("No connected system", 1, 0),
+                ("Refused: unknown caller", 3, 3),
+            ],
+            "the systems first, then what came without one",
+        )
+        self.assertEqual([row["unknown_caller"] for row in data["systems"]], [False, False, True])
+        self.assertEqual(len({row["key"] for row in data["systems"]}), 3)
+        Log = self.env["mfg.integration.message.log"]
+        for row in data["systems"]:
+            for figure in ("messages", "errors"):
+                found = Log.search(row["actions"][figure]["domain"])
+                self.assertEqual(len(found), row[figure], (row["name"], figure))
+                self.assertEqual(set(found.mapped("direction")), {"inbound"} if found else set())
+        subscriber = next(row for row in data["subscribers"] if row["id"] == sink.id)
+        self.assertEqual((subscriber["messages"], subscriber["system"]), (4, ""))
+        # the chart: what the callers with or without a system sent, not the refusals
+        self.assertEqual(sum(point["messages"] for point in data["chart"]["points"]), 2)
+
     def test_open_exceptions_by_category_open_those_exceptions(self):
         if "mfg.integration.exception" not in self.env:
             data = self.env["mfg.integration.health"].get_health_data("24h")

@@ -36,22 +36,33 @@ class TestCounting(TransactionCase):
         cls.telemetry = cls.env["mfg.integration.telemetry"]
 
     def test_count_and_observe_feed_prometheus(self):
+        company = str(self.env.company.id)
         labels = {"subscriber": "Counting test", "sink": "webhook", "outcome": "failed"}
+        labels["company"] = company
         before = sample("mfg_deliveries_total", **labels)
         self.telemetry._count("mfg_deliveries_total", **labels)
         self.telemetry._count("mfg_deliveries_total", 2, **labels)
         self.assertEqual(sample("mfg_deliveries_total", **labels), before + 3)
-        count_before = sample("mfg_delivery_latency_seconds_count", subscriber="Counting test")
-        self.telemetry._observe("mfg_delivery_latency_seconds", 0.2, subscriber="Counting test")
-        self.assertEqual(
-            sample("mfg_delivery_latency_seconds_count", subscriber="Counting test"),
-            count_before + 1,
-        )
+        mine = {"subscriber": "Counting test", "company": company}
+        count_before = sample("mfg_delivery_latency_seconds_count", **mine)
+        self.telemetry._observe("mfg_delivery_latency_seconds", 0.2, **mine)
+        self.assertEqual(sample("mfg_delivery_latency_seconds_count", **mine), count_before + 1)
         text = self.telemetry._render_metrics().decode()
         self.assertEqual(exposed(text, "mfg_deliveries_total", **labels), before + 3)
 
+    def test_a_count_for_no_company_has_an_empty_company(self):
+        # as a broker command queue's dead letters are counted: no company said
+        before = sample("mfg_dead_letters_total", subscriber="orders.in", company="")
+        self.telemetry._count("mfg_dead_letters_total", subscriber="orders.in")
+        self.assertEqual(
+            sample("mfg_dead_letters_total", subscriber="orders.in", company=""), before + 1
+        )
+        text = self.telemetry._render_metrics(company_ids=(self.env.company.id,)).decode()
+        self.assertNotIn('subscriber="orders.in"', text, "no company's key reads it")
+
     def test_metrics_switched_off_in_the_configuration_count_nothing(self):
         labels = {"subscriber": "Switched off", "sink": "webhook", "outcome": "delivered"}
+        labels["company"] = str(self.env.company.id)
         before = sample("mfg_deliveries_total", **labels)
         self.addCleanup(setattr, metrics, "_enabled", metrics._enabled)
         metrics.configure_from_server_config({metrics.ENABLED_OPTION: "False"})
@@ -112,7 +123,11 @@ class TestGauges(TransactionCase):
             [old, deliveries[2].id],
         )
         text = self.telemetry._render_metrics().decode()
-        labels = {"subscriber": "Gauge sink", "sink": self.sink._sink_kind()}
+        labels = {
+            "subscriber": "Gauge sink",
+            "sink": self.sink._sink_kind(),
+            "company": str(self.sink.company_id.id),
+        }
         self.assertEqual(exposed(text, "mfg_outbox_backlog", **labels), 3)  # 2 pending, 1 retrying
         self.assertEqual(exposed(text, "mfg_outbox_dead_deliveries", **labels), 1)
         self.assertEqual(exposed(text, "mfg_outbox_sla_seconds", **labels), 120)
@@ -126,7 +141,10 @@ class TestGauges(TransactionCase):
         for _i in range(2):
             self.partner.with_delay(channel=channel).exists()
         text = self.telemetry._render_metrics().decode()
-        self.assertEqual(exposed(text, "mfg_queue_jobs", channel=channel, state="pending"), 2)
+        company = str(self.env.company.id)
+        self.assertEqual(
+            exposed(text, "mfg_queue_jobs", channel=channel, state="pending", company=company), 2
+        )
 
     def test_a_failing_gauge_leaves_the_scrape_answered(self):
         self._deliveries(1)
@@ -140,7 +158,11 @@ class TestGauges(TransactionCase):
             self.assertLogs("odoo.addons.mfg_integration_observability", "ERROR"),
         ):
             text = self.telemetry._render_metrics().decode()
-        labels = {"subscriber": "Gauge sink", "sink": self.sink._sink_kind()}
+        labels = {
+            "subscriber": "Gauge sink",
+            "sink": self.sink._sink_kind(),
+            "company": str(self.sink.company_id.id),
+        }
         self.assertIsNone(exposed(text, "mfg_outbox_backlog", **labels))
         self.assertIn("# TYPE mfg_queue_jobs gauge", text)
         self.assertEqual(sample("mfg_scrape_errors_total", family="mfg_outbox_backlog"), before + 1)

@@ -17,7 +17,6 @@ class TestRollUp(HealthCase):
             self.log(at, latency_ms=latency)
         self.log(at, status="failed", latency_ms=900)
         self.log(at, status="rejected", latency_ms=5, attempt=2)
-        self.log(self.hour - timedelta(hours=2), latency_ms=12, direction="outbound")
         self.Stat._roll_up()
         row = self.stat(three_hours_ago, scope="system", direction="inbound")
         self.assertEqual(len(row), 1)
@@ -27,8 +26,6 @@ class TestRollUp(HealthCase):
         )
         self.assertEqual(row.latency_p95_ms, 900, "percentile_disc: the 6th of 6 values")
         self.assertEqual(sum(row.latency_buckets), 6)
-        outbound = self.stat(self.hour - timedelta(hours=2), scope="system")
-        self.assertEqual((outbound.direction, outbound.message_count), ("outbound", 1))
 
         # a row written now that belongs to that hour (a long transaction, a
         # backfill) is folded into it by the next run, not counted twice
@@ -43,6 +40,34 @@ class TestRollUp(HealthCase):
         done = self.Stat._roll_up()
         self.assertNotIn(three_hours_ago, done["system"])
         self.assertEqual(self.stat(three_hours_ago, scope="system").message_count, 7)
+
+    def test_a_systems_rows_count_what_it_sent_and_unknown_callers_have_their_own(self):
+        sink = self.make_sink(name="Analytics", system_id=False)
+        self.deliveries(sink, 3, self.now)
+        self.assertEqual(sink._drain(), "3 sent, 3 delivered")
+        at = self.hour + timedelta(seconds=1)
+        self.log(at)
+        self.log(at, status="rejected", system=False, http_status=401)
+        self.log(at, status="rejected", system=False, http_status=401)
+        self.log(at, system=False, http_status=200)  # a client without a system
+        self.Stat._roll_up()
+        rows = self.Stat.search([("hour", "=", self.hour), ("scope", "!=", "subscriber")])
+        # the drain's outbound attempts (no system, as a broker sink's publishes)
+        # are counted for the subscriber alone
+        self.assertEqual(
+            sorted((row.scope, row.system_id.code or "", row.message_count) for row in rows),
+            [("system", "", 1), ("system", "HLT-MES", 1), ("unknown_caller", "", 2)],
+        )
+        self.assertEqual(set(rows.mapped("direction")), {"inbound"})
+        self.assertEqual(rows.filtered(lambda row: row.scope == "unknown_caller").error_count, 2)
+        subscriber = self.Stat.search(
+            [
+                ("scope", "=", "subscriber"),
+                ("subscriber_id", "=", sink.id),
+                ("hour", "=", self.hour),
+            ]
+        )
+        self.assertEqual((subscriber.message_count, subscriber.delivered_count), (3, 3))
 
     def test_hours_past_the_raw_log_retention_are_left_as_they_are(self):
         old = self.hour - timedelta(days=45)

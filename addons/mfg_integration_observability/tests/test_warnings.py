@@ -114,6 +114,32 @@ class TestAnomalies(HealthCase):
         self.assertEqual((anomaly.metric, anomaly.observed), ("volume", 0))
         self.assertIn("fewer", anomaly.name)
 
+    def test_unknown_callers_are_judged_under_their_own_name(self):
+        company = self.env.company
+        rows = [(JUDGED, 300, 300)] + [
+            (JUDGED - timedelta(days=day), 10 + day % 3, 10 + day % 3) for day in range(1, 15)
+        ]
+        self.Stat.create(
+            [
+                {
+                    "hour": hour,
+                    "scope": "unknown_caller",
+                    "direction": "inbound",
+                    "company_id": company.id,
+                    "message_count": messages,
+                    "error_count": errors,
+                }
+                for hour, messages, errors in rows
+            ]
+        )
+        anomaly = self.env["mfg.integration.anomaly"]._detect(now=NOW)
+        self.assertEqual(
+            [(found.scope, found.metric) for found in anomaly], [("unknown_caller", "volume")]
+        )
+        self.assertTrue(
+            anomaly.name.startswith("Refused: unknown caller: 300 messages"), anomaly.name
+        )
+
     def test_a_subscriber_is_judged_against_its_own_baseline(self):
         sink = self.make_sink()
         rows = [(JUDGED, 30, 25)] + [
@@ -219,6 +245,31 @@ class TestCongestion(HealthCase):
         self.env["mfg.integration.congestion"]._forecast_all(now=self.now)
         forecast = self.forecast_of(sink)
         self.assertEqual((forecast.trend, forecast.breach), ("growing", False))
+
+    def test_a_job_channel_is_named_by_what_its_jobs_do(self):
+        channel = "root.mfg_health_test"
+        partner = self.env["res.partner"].create({"name": "Waiting thing"})
+        for _index in range(3):
+            partner.with_delay(channel=channel, description="Check the waiting thing").exists()
+        self.env["mfg.integration.congestion"]._forecast_all(now=self.now)
+        forecast = self.env["mfg.integration.congestion"].search([("channel", "=", channel)])
+        # the description of the model the jobs run on, as Odoo names it
+        described = self.env["ir.model"]._get("res.partner").name
+        self.assertEqual((forecast.name, forecast.backlog), (described, 3))
+        self.assertIn(f"Job channel {channel}.", forecast.reason)
+        self.assertIn("The oldest waiting job: Check the waiting thing.", forecast.reason)
+        warning = next(
+            warning
+            for warning in self.env["mfg.integration.health"]._warnings()
+            if warning["key"] == f"congestion-{forecast.id}"
+        )
+        self.assertEqual(warning["summary"], f"{described}: growing")
+        row = next(
+            row
+            for row in self.env["mfg.integration.health"]._channel_figures()
+            if row["id"] == forecast.id
+        )
+        self.assertEqual((row["name"], row["channel"]), (described, channel))
 
     def test_job_channels_get_a_forecast_and_open_their_jobs(self):
         self.env["mfg.integration.congestion"]._forecast_all(now=self.now)

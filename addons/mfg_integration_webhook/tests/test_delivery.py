@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from odoo import fields
-from odoo.tests import TransactionCase
+from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
@@ -195,7 +195,19 @@ class TestRetries(WebhookCase):
         self.assertEqual(self.endpoint.state, "disabled")
 
     def test_circuit_opens_waits_and_closes(self):
-        self.endpoint.write({"failure_threshold": 2, "cooldown_seconds": 60, "max_attempts": 10})
+        owner = new_test_user(
+            self.env,
+            login="webhook_owner",
+            groups="base.group_user,mfg_integration_core.group_integration_user",
+        )
+        self.endpoint.write(
+            {
+                "failure_threshold": 2,
+                "cooldown_seconds": 60,
+                "max_attempts": 10,
+                "owner_id": owner.id,
+            }
+        )
         self.receiver.respond = lambda receiver, headers, body: (503, {})
         events = [self.emit(subject=f"s/{index}") for index in range(5)]
         start = fields.Datetime.now()
@@ -203,7 +215,16 @@ class TestRetries(WebhookCase):
             self.drain()
         self.assertEqual(self.endpoint.circuit_state, "open")
         self.assertEqual(len(self.receiver.requests), 2)
-        self.assertTrue(self.endpoint.activity_ids)
+        # the endpoint's owner is told, with the webhook's own activity type
+        activity = self.endpoint.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(
+            activity.activity_type_id,
+            self.env.ref("mfg_integration_webhook.mail_activity_circuit_open"),
+        )
+        self.assertEqual(activity.user_id, owner)
+        self.assertEqual(activity.summary, "MES receiver stopped answering")
+        self.assertIn("2 deliveries in a row failed", activity.note)
         with freeze_time(start + timedelta(seconds=30)):
             self.drain()  # open: nothing is sent, no attempt is burnt
         self.assertEqual(len(self.receiver.requests), 2)

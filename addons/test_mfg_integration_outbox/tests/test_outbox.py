@@ -6,7 +6,7 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tests import TransactionCase
+from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
@@ -155,8 +155,19 @@ class TestRetries(OutboxCase):
 
 class TestCircuitBreaker(OutboxCase):
     def test_opens_waits_probes_and_closes(self):
+        owner = new_test_user(
+            self.env,
+            login="outbox_owner",
+            groups="base.group_user,mfg_integration_core.group_integration_manager",
+        )
         self.sink.write(
-            {"answer": "fail", "failure_threshold": 2, "cooldown_seconds": 60, "max_attempts": 10}
+            {
+                "answer": "fail",
+                "failure_threshold": 2,
+                "cooldown_seconds": 60,
+                "max_attempts": 10,
+                "owner_id": owner.id,
+            }
         )
         events = [self.emit(subject=f"s/{index}") for index in range(5)]
         start = fields.Datetime.now()
@@ -167,7 +178,18 @@ class TestCircuitBreaker(OutboxCase):
         self.assertEqual(
             [self.delivery(e).attempts for e in events], [1, 1, 0, 0, 0], "no attempt burnt"
         )
-        self.assertTrue(self.sink.activity_ids)
+        # the subscriber's owner is told, with core's activity type (this sink
+        # kind names none of its own)
+        activity = self.sink.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(
+            activity.activity_type_id,
+            self.env.ref("mfg_integration_core.mail_activity_sink_down"),
+        )
+        self.assertEqual(activity.user_id, owner)
+        self.assertEqual(activity.summary, "Recorder stopped answering")
+        self.assertIn("2 deliveries in a row failed", activity.note)
+        self.assertIn("the receiver said fail", activity.note)
         with freeze_time(start + timedelta(seconds=30)):
             self.assertEqual(self.sink._drain(), "0 sent, 0 delivered")
         # after the cool-down one probe goes; it fails: open again
