@@ -326,6 +326,7 @@ class MfgIntegrationApiRequestItem(models.Model):
             system=ctx.system.sudo().code or "unknown",
             status=str(status),
             transport="batch",
+            company=str(ctx.client.sudo().company_id.id or ""),
         )
         telemetry._observe(
             "mfg_request_duration_seconds",

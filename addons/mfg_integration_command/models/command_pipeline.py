@@ -244,13 +244,14 @@ class MfgIntegrationCommand(models.AbstractModel):
         """Count the request and its latency in the metrics."""
         telemetry = self.env["mfg.integration.telemetry"]
         command = invocation.command.label if invocation.command else "unknown"
-        _system_id, system_code, _company_id = self._client_facts(state)
+        _system_id, system_code, company_id = self._client_facts(state)
         telemetry._count(
             "mfg_requests_total",
             command=command,
             system=system_code or "unknown",
             status=str(response.status),
             transport=invocation.transport,
+            company=str(company_id or ""),
         )
         telemetry._observe(
             "mfg_request_duration_seconds",

@@ -14,8 +14,9 @@ class MfgIntegrationTelemetry(models.AbstractModel):
                 "mfg_requests_total": Metric(
                     "counter",
                     "Inbound commands by command, calling system, status code and transport "
-                    "(rest, amqp, batch: items of asynchronous batches).",
-                    ("command", "system", "status", "transport"),
+                    "(rest, amqp, batch: items of asynchronous batches), and the calling "
+                    "client's company (empty for an unknown caller).",
+                    ("command", "system", "status", "transport", "company"),
                 ),
                 "mfg_request_duration_seconds": Metric(
                     "histogram",
