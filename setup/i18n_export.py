@@ -79,19 +79,24 @@ def merge_translations(addons_dir, addons):
             addon = po_file.parent.parent.name
             if addon not in addons:
                 continue
-            before = po_file.read_bytes()
-            # no fuzzy matching: Odoo would load a fuzzy guess as the translation
+            merged = Path(folder, "merged.po")
+            # no fuzzy matching: Odoo would load a fuzzy guess as the translation;
+            # written in full (not --update) so that the layout is always msgmerge's
             subprocess.run(
                 [
-                    "msgmerge", "--quiet", "--update", "--backup=none", "--no-fuzzy-matching",
+                    "msgmerge",
+                    "--quiet",
+                    "--no-fuzzy-matching",
                     f"--compendium={compendia[po_file.stem]}",
-                    str(po_file), str(po_file.with_name(f"{addon}.pot")),
+                    "-o",
+                    str(merged),
+                    str(po_file),
+                    str(po_file.with_name(f"{addon}.pot")),
                 ],
                 check=True,
             )
-            text = po_file.read_text(encoding="utf-8")
-            po_file.write_text(EXPORT_DATES.sub("", text), encoding="utf-8")
-            if po_file.read_bytes() != before:
+            text = EXPORT_DATES.sub("", merged.read_text(encoding="utf-8"))
+            if write_if_changed(po_file, text):
                 changed.append(po_file)
     return changed
 
@@ -99,7 +104,9 @@ def merge_translations(addons_dir, addons):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
-    parser.add_argument("-d", "--database", required=True, help="a database with the addons installed")
+    parser.add_argument(
+        "-d", "--database", required=True, help="a database with the addons installed"
+    )
     parser.add_argument("--addons-dir", required=True, help="the folder of the addons")
     parser.add_argument("addons", nargs="+")
     args = parser.parse_args()
