@@ -1,5 +1,4 @@
 import random
-import unittest
 from datetime import datetime, timedelta
 
 from lxml import etree
@@ -98,10 +97,6 @@ class TestGermanPlanner(TransactionCase):
         self.assertEqual(labels["overdue"], "Überfällig")
         self.assertEqual(labels["unassigned"], "Nicht zugewiesen")
 
-    # The exception's category offers the incident's selection as declared in
-    # Python (mfg.integration.incident._category_selection), which Odoo does not
-    # translate; returning its _description_selection(env) would.
-    @unittest.expectedFailure
     def test_exception_categories_are_german(self):
         self.env["mfg.integration.incident"]._report(
             "other", "Unbekannter Code vom MES", key="de-test", system=self.system
