@@ -258,8 +258,8 @@ class StockLot(models.Model):
         emit(self, "stock.lot.held.v1", lambda lot: lot._mfg_lot_payload())
         return blocked
 
-    def _mfg_release(self, reason):
-        result = super()._mfg_release(reason)
+    def _mfg_release_hold(self, reason):
+        result = super()._mfg_release_hold(reason)
         emit(self, "stock.lot.released.v1", lambda lot: lot._mfg_lot_payload())
         return result
 

@@ -33,8 +33,9 @@ class StockLot(models.Model):
             lot.message_post(body=_("Put on quality hold: %s", reason or _("no reason given")))
         return moves.filtered(lambda move: move.picking_code == "outgoing")
 
-    def _mfg_release(self, reason):
-        """Release the lots and reserve them for the moves that wait for them."""
+    def _mfg_release_hold(self, reason):
+        """Release the lots from quality hold and reserve them for the moves
+        that wait for them."""
         self.write({"mfg_hold": False, "mfg_hold_reason": False, "mfg_hold_date": False})
         for lot in self:
             lot.message_post(
