@@ -86,5 +86,5 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
     @api.model
     def _command_quality_release(self, ctx, body):
         lot = self._hold_lot(ctx, body)
-        lot._mfg_release(body.get("reason"))
+        lot._mfg_release_hold(body.get("reason"))
         return CommandResult({"lot": body["lot"], "status": "released"}, lot)

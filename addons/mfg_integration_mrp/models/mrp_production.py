@@ -1,13 +1,36 @@
-from odoo import _, models
+from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.mfg_integration_core.exceptions import StateConflictError
+from odoo.addons.mfg_integration_core.write_locks import wait_for_writers
+
+from .events import emit
+from .stock_quant import PRODUCT_STOCK
 
 OPEN_PRODUCTION_STATES = ("confirmed", "progress", "to_close")
 
 
 class MrpProduction(models.Model):
     _inherit = "mrp.production"
+
+    # ------------------------------------------------------------------
+    # Fields
+    # ------------------------------------------------------------------
+
+    mfg_scrapped_qty = fields.Float(
+        string="Scrapped (reported)",
+        digits="Product Unit of Measure",
+        copy=False,
+        help="Scrap reported by the shop floor through the integration API.",
+    )
+    mfg_variance_ids = fields.One2many(
+        "mfg.integration.production.variance", "production_id", string="Variances"
+    )
+    mfg_released = fields.Boolean(copy=False, help="The released event was emitted.")
+
+    # ------------------------------------------------------------------
+    # Business methods (what the commands call)
+    # ------------------------------------------------------------------
 
     def _mfg_check_open(self):
         if self.state not in OPEN_PRODUCTION_STATES:
@@ -61,42 +84,96 @@ class MrpProduction(models.Model):
             self, self.qty_produced, self.mfg_scrapped_qty, system, correlation_id
         )
 
+    def _mfg_wait_for_stock_writers(self):
+        """Take turns with every other writer of the stock these orders move
+        (see stock_quant.py)."""
+        moves = self.move_raw_ids | self.move_finished_ids
+        products = self.product_id | moves.product_id
+        wait_for_writers(self.env.cr, PRODUCT_STOCK, products.ids)
 
-class MrpWorkorder(models.Model):
-    _inherit = "mrp.workorder"
+    # ------------------------------------------------------------------
+    # Odoo's actions: take turns with the other stock writers, emit the events
+    # ------------------------------------------------------------------
 
-    # which states each shop-floor event may start from
-    MFG_EVENT_STATES = {
-        "start": ("pending", "waiting", "ready"),
-        "pause": ("progress",),
-        "resume": ("pending", "waiting", "ready", "progress"),
-        "finish": ("ready", "progress", "pending", "waiting"),
-    }
+    def action_confirm(self):
+        self._mfg_wait_for_stock_writers()
+        result = super().action_confirm()
+        emit(
+            self.filtered(lambda p: p.state == "confirmed"),
+            "mrp.production.confirmed.v1",
+            lambda p: p._mfg_payload(),
+        )
+        return result
 
-    def _set_qty_producing(self):
-        if self.env.context.get("mfg_keep_qty_producing"):
-            return
-        return super()._set_qty_producing()
+    def button_plan(self):
+        result = super().button_plan()
+        self._mfg_release()
+        return result
 
-    def _mfg_apply_event(self, event):
-        """Start, pause, resume or finish the work order."""
-        self.ensure_one()
-        if self.state not in self.MFG_EVENT_STATES[event]:
-            raise StateConflictError(
-                _(
-                    "%(wo)s is %(state)s: cannot %(event)s.",
-                    wo=self.display_name,
-                    state=self.state,
-                    event=event,
-                )
-            )
-        if event in ("start", "resume"):
-            # a started operation has produced nothing yet: what was produced is
-            # what the MES confirms (each confirmation adds to it), not the whole
-            # remaining quantity that Odoo presumes when an operation starts
-            self.with_context(mfg_keep_qty_producing=True).button_start()
-            self.invalidate_recordset(["qty_producing"])
-        elif event == "pause":
-            self.button_pending()
-        else:
-            self.button_finish()
+    def button_mark_done(self):
+        self._mfg_wait_for_stock_writers()
+        result = super().button_mark_done()
+        done = self.filtered(lambda p: p.state == "done")
+        emit(
+            done,
+            "mrp.production.done.v1",
+            lambda p: {
+                **p._mfg_payload(),
+                "finished_lots": [
+                    {
+                        "lot": p.env["mfg.integration.event"]._ref(line.lot_id),
+                        "quantity": line.quantity,
+                    }
+                    for line in p.move_finished_ids.move_line_ids.filtered("lot_id")
+                ],
+                "consumed": [
+                    {
+                        "product": p.env["mfg.integration.event"]._ref(move.product_id),
+                        "quantity": move.quantity,
+                    }
+                    for move in p.move_raw_ids.filtered(lambda m: m.state == "done")
+                ],
+            },
+        )
+        return result
+
+    def action_cancel(self):
+        result = super().action_cancel()
+        emit(
+            self.filtered(lambda p: p.state == "cancel"),
+            "mrp.production.cancelled.v1",
+            lambda p: p._mfg_payload(),
+        )
+        return result
+
+    # ------------------------------------------------------------------
+    # Outbound events
+    # ------------------------------------------------------------------
+
+    def _mfg_payload(self):
+        ref = self.env["mfg.integration.event"]._ref
+        return {
+            "production": ref(self),
+            "product": ref(self.product_id),
+            "state": self.state,
+            "planned_quantity": self.product_qty,
+            "produced_quantity": self.qty_produced if self.state == "done" else self.qty_producing,
+            "scrapped_quantity": self.mfg_scrapped_qty,
+            "unit": self.product_uom_id.name,
+            "lot": ref(self.lot_producing_id),
+            "date_start": fields.Datetime.to_string(self.date_start) if self.date_start else None,
+            "date_deadline": (
+                fields.Datetime.to_string(self.date_deadline) if self.date_deadline else None
+            ),
+            "origin": self.origin or None,
+        }
+
+    def _mfg_release(self):
+        """Emit the released event once per order: when it is planned or its
+        first work order starts."""
+        to_release = self.filtered(
+            lambda p: not p.mfg_released and p.state not in ("draft", "cancel")
+        )
+        if to_release:
+            to_release.mfg_released = True
+            emit(to_release, "mrp.production.released.v1", lambda p: p._mfg_payload())

@@ -155,7 +155,7 @@ class TestOutboundEvents(TransactionCase):
         self.assertEqual((adjusted["previous_quantity"], adjusted["counted_quantity"]), (97, 90))
         lot = self.env["stock.lot"].create({"name": "L-HOLD", "product_id": self.finished.id})
         lot._mfg_put_on_hold("Porosity")
-        lot._mfg_release("OK")
+        lot._mfg_release_hold("OK")
         self.assertTrue(self.assertValidEvent(self.events("stock.lot.held.v1"))["on_hold"])
         self.assertFalse(self.assertValidEvent(self.events("stock.lot.released.v1"))["on_hold"])
 

@@ -1,40 +1,8 @@
-"""Shop-floor deviations reported to the incident service of core: production
-variances beyond tolerance, inventory counts that disagree with Odoo beyond
-tolerance, and quality holds that block open deliveries."""
+"""The command handlers' deviations reported to the incident service of core:
+inventory counts that disagree with Odoo beyond tolerance (commands/stock.py),
+and quality holds that block open deliveries (commands/quality.py)."""
 
-from odoo import api, fields, models
-
-
-class MfgIntegrationIncident(models.AbstractModel):
-    _inherit = "mfg.integration.incident"
-
-    category = fields.Selection(
-        selection_add=[
-            ("production_variance", "Production variance"),
-            ("inventory_discrepancy", "Inventory discrepancy"),
-            ("quality_hold", "Quality hold"),
-        ]
-    )
-
-
-class MfgIntegrationProductionVariance(models.Model):
-    _inherit = "mfg.integration.production.variance"
-
-    @api.model
-    def _on_variance_recorded(self, variance):
-        result = super()._on_variance_recorded(variance)
-        production = variance.production_id
-        self.env["mfg.integration.incident"]._report(
-            "production_variance",
-            f"{production.name}: {variance.produced_qty:g} produced for "
-            f"{variance.planned_qty:g} planned ({variance.variance_pct:+.1f}%, tolerance "
-            f"{variance.tolerance_pct:g}%)",
-            key=str(production.id),
-            system=variance.system_id or None,
-            record=production,
-            source=variance,
-        )
-        return result
+from odoo import api, models
 
 
 class MfgIntegrationMrpInbound(models.AbstractModel):

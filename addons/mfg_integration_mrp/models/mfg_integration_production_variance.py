@@ -8,6 +8,10 @@ class MfgIntegrationProductionVariance(models.Model):
     _description = "Production Variance"
     _order = "id desc"
 
+    # ------------------------------------------------------------------
+    # Fields
+    # ------------------------------------------------------------------
+
     production_id = fields.Many2one("mrp.production", required=True, ondelete="cascade", index=True)
     product_id = fields.Many2one(related="production_id.product_id", store=True)
     system_id = fields.Many2one("mfg.integration.system")
@@ -19,6 +23,10 @@ class MfgIntegrationProductionVariance(models.Model):
     tolerance_pct = fields.Float(string="Tolerance (%)", digits=(16, 2), aggregator=False)
     correlation_id = fields.Char()
     company_id = fields.Many2one(related="production_id.company_id", store=True)
+
+    # ------------------------------------------------------------------
+    # Business methods (what the production order calls)
+    # ------------------------------------------------------------------
 
     @api.model
     def _record(self, production, produced, scrapped, system=None, correlation_id=None):
@@ -57,21 +65,39 @@ class MfgIntegrationProductionVariance(models.Model):
         self._on_variance_recorded(variance_record)
         return variance_record
 
+    # ------------------------------------------------------------------
+    # Outbound event and incident
+    # ------------------------------------------------------------------
+
     @api.model
     def _on_variance_recorded(self, variance):
-        """Hook: a variance was recorded (reported as an incident in incident_sources.py)."""
+        """Hook: a variance was recorded. Emit its event, then report it to
+        the incident service; an addon that extends it reacts as well."""
+        production = variance.production_id
+        ref = self.env["mfg.integration.event"]._ref
+        self.env["mfg.integration.event"]._emit(
+            "mrp.production.variance.v1",
+            production,
+            {
+                "production": ref(production),
+                "product": ref(variance.product_id),
+                "planned_quantity": variance.planned_qty,
+                "produced_quantity": variance.produced_qty,
+                "scrapped_quantity": variance.scrapped_qty,
+                "variance_quantity": variance.variance_qty,
+                "variance_percent": round(variance.variance_pct, 2),
+                "tolerance_percent": variance.tolerance_pct,
+            },
+            subject=f"mrp.production/{production.name}",
+        )
+        self.env["mfg.integration.incident"]._report(
+            "production_variance",
+            f"{production.name}: {variance.produced_qty:g} produced for "
+            f"{variance.planned_qty:g} planned ({variance.variance_pct:+.1f}%, tolerance "
+            f"{variance.tolerance_pct:g}%)",
+            key=str(production.id),
+            system=variance.system_id or None,
+            record=production,
+            source=variance,
+        )
         return None
-
-
-class MrpProduction(models.Model):
-    _inherit = "mrp.production"
-
-    mfg_scrapped_qty = fields.Float(
-        string="Scrapped (reported)",
-        digits="Product Unit of Measure",
-        copy=False,
-        help="Scrap reported by the shop floor through the integration API.",
-    )
-    mfg_variance_ids = fields.One2many(
-        "mfg.integration.production.variance", "production_id", string="Variances"
-    )
