@@ -23,6 +23,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
@@ -127,23 +128,73 @@ class TraceCollector:
         self.server.server_close()
 
 
+# deeper spans are drawn at this indentation, their depth in brackets
+MAX_INDENT = 24
+
+
 def tree_lines(spans):
-    """The spans of one trace as indented lines, each child under its parent."""
-    by_id = {span["span_id"]: span for span in spans}
+    """The spans of one trace as indented lines, each child under its parent.
+
+    Any span graph renders, without recursion: a span id received more than
+    once is drawn once (marked), a span whose parent is not among ``spans`` (the
+    caller's, or one printed before) starts a tree of its own, and a parent
+    cycle is cut at its earliest span (marked)."""
+    ordered = sorted(spans, key=lambda span: span["start"])
+    by_id, received = {}, {}
+    for span in ordered:
+        by_id.setdefault(span["span_id"], span)
+        received[span["span_id"]] = received.get(span["span_id"], 0) + 1
     children = {}
-    for span in sorted(spans, key=lambda span: span["start"]):
-        parent = span["parent_span_id"] if span["parent_span_id"] in by_id else None
-        children.setdefault(parent, []).append(span)
-    lines = []
+    for span in by_id.values():
+        parent = span["parent_span_id"]
+        if parent in by_id and parent != span["span_id"]:
+            children.setdefault(parent, []).append(span)
+    roots = [
+        span
+        for span in by_id.values()
+        if span["parent_span_id"] not in by_id or span["parent_span_id"] == span["span_id"]
+    ]
+    lines, drawn = [], set()
 
-    def walk(parent, depth):
-        for span in children.get(parent, []):
-            label = f"{'  ' * depth}{span['kind']:<9} {span['name']}"
-            lines.append(f"  {label:<72} pid {span['pid']}  {span['duration_ms']:8.1f} ms")
-            walk(span["span_id"], depth + 1)
+    def draw(root, note=""):
+        stack = [(root, 0, note)]
+        while stack:
+            span, depth, note = stack.pop()
+            if span["span_id"] in drawn:
+                continue
+            drawn.add(span["span_id"])
+            times = received[span["span_id"]]
+            notes = [note] if note else []
+            if times > 1:
+                notes.append(f"received {times} times")
+            if span["parent_span_id"] == span["span_id"]:
+                notes.append("its own parent")
+            indent = "  " * min(depth, MAX_INDENT)
+            deep = f"[{depth}] " if depth > MAX_INDENT else ""
+            label = f"{indent}{deep}{span['kind']:<9} {span['name']}"
+            line = f"  {label:<72} pid {span['pid']}  {span['duration_ms']:8.1f} ms"
+            lines.append(f"{line}  ({', '.join(notes)})" if notes else line)
+            below = children.get(span["span_id"], [])
+            stack.extend((child, depth + 1, "") for child in reversed(below))
 
-    walk(None, 0)
+    for root in roots:
+        draw(root)
+    # what is left is a parent cycle or below one: cut each cycle at its earliest span
+    for span in ordered:
+        if span["span_id"] not in drawn:
+            draw(_earliest_in_cycle(span, by_id), "in a parent cycle")
     return lines
+
+
+def _earliest_in_cycle(span, by_id):
+    """The earliest span of the parent cycle above ``span`` (every span up
+    from it has its parent in ``by_id``)."""
+    position = {}
+    while span["span_id"] not in position:
+        position[span["span_id"]] = len(position)
+        span = by_id[span["parent_span_id"]]
+    cycle = list(position)[position[span["span_id"]] :]
+    return min((by_id[span_id] for span_id in cycle), key=lambda span: span["start"])
 
 
 def main():
@@ -166,7 +217,12 @@ def main():
         while not stopping.wait(1.0):
             for trace_id in collector.quiet_traces(args.quiet_seconds):
                 spans = collector.pop_trace(trace_id)
-                print(f"trace {trace_id}", *tree_lines(spans), sep="\n", flush=True)
+                try:
+                    print(f"trace {trace_id}", *tree_lines(spans), sep="\n", flush=True)
+                except Exception:
+                    # one trace the collector cannot draw must not stop it
+                    print(f"trace {trace_id}: {len(spans)} spans not drawn", flush=True)
+                    traceback.print_exc()
     except KeyboardInterrupt:
         pass
     collector.stop()

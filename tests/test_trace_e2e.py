@@ -155,3 +155,27 @@ def test_one_trace_from_the_caller_to_the_webhook_receiver(
     assert request["headers"]["traceparent"] == f"00-{trace_id}-{delivery['span_id']}-01"
     # the event itself carries the emit's span, as stored in the outbox
     assert json.loads(request["body"])["traceparent"] == f"00-{trace_id}-{emit['span_id']}-01"
+    # and the whole trace, once no more of it arrives, is one tree below the caller
+    counts = []
+
+    def settled():
+        counts.append(len(collector.of_trace(trace_id)))
+        return len(counts) >= 5 and len(set(counts[-5:])) == 1
+
+    assert wait_for(settled, timeout=30), "spans of the trace kept arriving"
+    assert_one_tree(collector.of_trace(trace_id), CALLER_SPAN_ID)
+
+
+def assert_one_tree(spans, caller_span_id):
+    """No span id twice, every span's parent in the trace or the caller's, no
+    parent cycle: every span's ancestors lead to the caller's span."""
+    ids = [span["span_id"] for span in spans]
+    assert len(set(ids)) == len(ids), f"span ids received twice: {sorted(ids)}"
+    by_id = {span["span_id"]: span for span in spans}
+    for span in spans:
+        path = [span["name"]]
+        while span["parent_span_id"] != caller_span_id:
+            assert span["parent_span_id"] in by_id, f"{path[-1]!r}: its parent is not in the trace"
+            span = by_id[span["parent_span_id"]]
+            path.append(span["name"])
+            assert len(path) <= len(spans), f"a parent cycle: {path}"

@@ -182,3 +182,16 @@ def current_traceparent():
 
     span_context = trace.get_current_span().get_span_context()
     return traceparent_of(span_context) if span_context.is_valid else None
+
+
+def current_job_function():
+    """``model.method`` of the job whose span is the current one (the span the
+    job runner's request opens, ``controllers/runjob.py``), or None."""
+    if _state["tracer"] is None and tracer() is None:
+        return None
+    from opentelemetry import trace
+
+    attributes = getattr(trace.get_current_span(), "attributes", None) or {}
+    if attributes.get("messaging.system") != "queue_job":
+        return None
+    return attributes.get("code.function")

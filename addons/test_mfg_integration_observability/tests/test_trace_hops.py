@@ -8,6 +8,7 @@ from unittest.mock import patch
 
 from opentelemetry.trace import SpanKind, StatusCode
 
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.mfg_integration_broker.amqp import ReceivedMessage
@@ -147,6 +148,42 @@ class TestTraceAcrossHops(HttpCase, TraceCase):
         self.assertEqual(delivery.status.status_code, StatusCode.ERROR)
         self.assertEqual(delivery.attributes["http.response.status_code"], 503)
         self.assertEqual(delivery.attributes["error.type"], "503")
+
+    def test_a_drains_next_round_starts_a_trace_of_its_own(self):
+        self.receiver.respond = lambda receiver, headers, body: (503, {})
+        self.addCleanup(setattr, self.receiver, "respond", lambda r, h, b: (200, {}))
+        with self.env["mfg.integration.telemetry"]._span("request", kind="server"):
+            self.env["test.mfg.integration.echo.call"]._command_traced(
+                SimpleNamespace(correlation_id="c-2"), {"name": "Y"}
+            )
+        Job = self.env["queue.job"]
+        drains = [("model_name", "=", self.endpoint._name), ("state", "=", "pending")]
+        first = Job.search(drains, order="id desc", limit=1)
+        self.run_job(first)
+        # refused: the drain enqueued its next round, for when the retry is due
+        next_round = Job.search(drains, order="id desc", limit=1)
+        self.assertTrue(next_round.eta)
+        self.assertFalse(next_round.mfg_traceparent)
+        delivery = self.env["mfg.integration.webhook.delivery"].search(
+            [("endpoint_id", "=", self.endpoint.id)], order="id desc", limit=1
+        )
+        delivery.next_attempt_at = fields.Datetime.now()
+        self.receiver.respond = lambda receiver, headers, body: (200, {})
+        self.run_job(next_round)
+        emit = self.span(f"emit {EVENT_TYPE}")
+        first_drain, next_drain = (
+            span for span in self.finished() if span.name.startswith("process ")
+        )
+        refused, delivered = (span for span in self.finished() if span.name == "POST")
+        self.assertChildOf(first_drain, emit)
+        self.assertChildOf(refused, first_drain)
+        self.assertIsNone(next_drain.parent)
+        self.assertNotEqual(next_drain.context.trace_id, emit.context.trace_id)
+        # its delivery stays in the event's trace, linked to the round that sent it
+        self.assertChildOf(delivered, emit)
+        self.assertEqual(
+            [link.context.span_id for link in delivered.links], [next_drain.context.span_id]
+        )
 
 
 @tagged("post_install", "-at_install")
