@@ -5,7 +5,7 @@ import time
 from odoo import _, api, fields, models
 
 from ..context import CommandContext
-from ..problems import CommandProblem, Outcome
+from ..problems import SUCCESS_STATUS, CommandProblem, Outcome
 
 # items of a non-atomic batch applied between two commits of its job
 COMMIT_EVERY = 100
@@ -310,7 +310,7 @@ class MfgIntegrationApiRequestItem(models.Model):
         self.sudo().write(
             {"state": "done", "result": json.dumps(result.data, default=str), "problem": False}
         )
-        self._count_item(ctx, command, 200, started)
+        self._count_item(ctx, command, SUCCESS_STATUS["done"], started)
 
     def _count_item(self, ctx, command, status, started):
         """Count one applied item in the metrics, as a request of the batch transport."""
@@ -318,7 +318,7 @@ class MfgIntegrationApiRequestItem(models.Model):
         telemetry._count(
             "mfg_batch_items_total",
             command=command.label,
-            outcome="succeeded" if status < 400 else "failed",
+            outcome="succeeded" if status == SUCCESS_STATUS["done"] else "failed",
         )
         telemetry._count(
             "mfg_requests_total",

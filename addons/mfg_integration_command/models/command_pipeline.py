@@ -208,7 +208,7 @@ class MfgIntegrationCommand(models.AbstractModel):
                 state["client"] = refused.client.sudo()
         except Exception as error:
             if connection_failure(error):
-                raise  # nothing can be recorded now: the transport answers 503
+                raise  # nothing can be recorded now: the transport says to try again
             _logger.exception(
                 "Command %s failed [%s]", invocation.channel, invocation.correlation_id
             )
@@ -427,7 +427,7 @@ class MfgIntegrationCommand(models.AbstractModel):
             raise problem from refusal
 
     def _reject_nul(self, parts):
-        """PostgreSQL text cannot hold NUL characters: refuse them up front (422)."""
+        """PostgreSQL text cannot hold NUL characters: refuse them up front."""
         errors = []
 
         def walk(value, pointer):

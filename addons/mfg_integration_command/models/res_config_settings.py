@@ -15,7 +15,7 @@ class ResConfigSettings(models.TransientModel):
         default=1000,
     )
     mfg_api_max_backlog = fields.Integer(
-        string="Batches Waiting Before 503",
+        string="Batches Waiting Before Refusal",
         config_parameter="mfg_integration.api_max_backlog",
         default=50,
     )
