@@ -2,10 +2,11 @@
 manufacturing, no purchase, no webhooks), built by setup/test as <db>_minimal.
 
 One Odoo shell runs a planner's day against it: a synchronous request refused
-for an unmapped unit (the API's source) and a failed background job of the
-suite (core's source) each open an exception; the mapping is created from
-the exception, the job is retried and runs again, and both resolve. The
-script rolls back: the database stays as setup/test built it.
+for an unmapped currency code (the API's source; the database has no units of
+measure) and a failed background job of the suite (core's source) each open
+an exception; the mapping is created from the exception, the job is retried
+and runs again, and both resolve. The script rolls back: the database stays as
+setup/test built it.
 """
 
 import json
@@ -30,10 +31,10 @@ Exception_ = env["mfg.integration.exception"]
 out["categories"] = [
     value for value, _label in Exception_._fields["category"]._description_selection(env)]
 
-# the API's source: WMS-01 sends a unit nobody mapped
+# the API's source: WMS-01 sends a currency code nobody mapped
 wms = env["mfg.integration.system"].create({"code": "WMS-01", "name": "WMS"})
-uom_map = env["mfg.integration.value.map"].create(
-    {"system_id": wms.id, "domain": "uom", "target_model": "uom.uom"})
+currency_map = env["mfg.integration.value.map"].create(
+    {"system_id": wms.id, "domain": "currency", "target_model": "res.currency"})
 client = env["mfg.integration.client"].create({"name": "WMS client", "system_id": wms.id})
 Commands = env["mfg.integration.command"]
 command = Commands._command("request.get")
@@ -41,21 +42,22 @@ ctx = CommandContext(env=env, client=client, system=wms, command=command,
                  correlation_id="corr-minimal-1", query={}, channel="GET /api/mfg/v1/requests/1")
 def refuse():
     try:
-        env["mfg.integration.mapping"].map_inbound_record(wms, "uom", "LBR")
+        env["mfg.integration.mapping"].map_inbound_record(wms, "currency", "DOL")
     except MappingError as error:
         Commands._on_command_refused(ctx, mapping_problem(error))
         return
-    raise AssertionError("LBR was mapped")
+    raise AssertionError("DOL was mapped")
 refuse()
 refuse()
 unmapped = Exception_.search([("category", "=", "unmapped_code")])
 out["unmapped"] = unmapped.read(
     ["name", "state", "occurrence_count", "mapping_type", "mapping_kind", "mapping_value"])
 wizard = env["mfg.integration.exception.mapping"].create({"exception_id": unmapped.id})
-wizard.res_id = env.ref("uom.product_uom_kgm").id
+wizard.res_id = env.ref("base.USD").id
 wizard.action_create_and_retry()
 out["unmapped_after"] = unmapped.state
-out["mapped_to"] = env["mfg.integration.mapping"].map_inbound_record(wms, "uom", "LBR").name
+out["mapped_to"] = env["mfg.integration.mapping"].map_inbound_record(
+    wms, "currency", "DOL").name
 
 # core's source: a job of the suite fails, is retried from its exception, succeeds
 Log = env["mfg.integration.message.log"]
@@ -104,16 +106,16 @@ def test_exception_app_without_source_addons():
     assert "production_variance" not in out["categories"]
     [unmapped] = out["unmapped"]
     assert unmapped["name"] == (
-        "WMS-01 sent uom code 'LBR', which has no mapping in value map 'uom'."
+        "WMS-01 sent currency code 'DOL', which has no mapping in value map 'currency'."
     )
     assert (unmapped["state"], unmapped["occurrence_count"]) == ("new", 2)
     assert [unmapped[f] for f in ("mapping_type", "mapping_kind", "mapping_value")] == [
         "code",
-        "uom",
-        "LBR",
+        "currency",
+        "DOL",
     ]
     assert out["unmapped_after"] == "resolved"
-    assert out["mapped_to"] == "kg"
+    assert out["mapped_to"] == "USD"
     [job_exception] = out["job_exception"]
     assert "server closed the connection" in job_exception["name"]
     assert job_exception["state"] == "new"

@@ -4,13 +4,18 @@ governance, the command layer and the app only (``setup/test`` runs them on
 business command. ``CommandSourceCase`` declares two commands of its own for
 the time of each test, run through the real pipeline with a real API key:
 
-- ``test.exception.count``, asynchronous: a batch of counts, each count's unit
-  translated through MES-01's value map ``uom`` (an unmapped unit fails its
-  item, which the command layer reports, and which a retry applies again);
-- ``test.exception.release``, synchronous: its product translated through
-  MES-01's cross-references, its unit (if any) through the value map (an
-  unknown product or an unmapped unit refuses the command, which the command
-  layer reports).
+- ``test.exception.count``, asynchronous: a batch of cash counts, each count's
+  currency translated through MES-01's value map ``currency`` (an unmapped
+  currency code fails its item, which the command layer reports, and which a
+  retry applies again);
+- ``test.exception.release``, synchronous: a payment released to a partner
+  translated through MES-01's cross-references (core's object type
+  ``partner``), its currency (if any) through the value map (an unknown partner
+  or an unmapped currency code refuses the command, which the command layer
+  reports).
+
+Only what that database has: currencies and partners of ``base``, no unit of
+measure and no product.
 """
 
 import json
@@ -38,8 +43,8 @@ COUNTS = {
             "minItems": 1,
             "items": {
                 "type": "object",
-                "required": ["unit", "quantity"],
-                "properties": {"unit": {"type": "string"}, "quantity": {"type": "number"}},
+                "required": ["currency", "amount"],
+                "properties": {"currency": {"type": "string"}, "amount": {"type": "number"}},
             },
         }
     },
@@ -47,11 +52,11 @@ COUNTS = {
 RELEASE = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["product", "quantity"],
+    "required": ["partner", "amount"],
     "properties": {
-        "product": {"type": "string", "minLength": 1},
-        "quantity": {"type": "number", "exclusiveMinimum": 0},
-        "unit": {"type": "string"},
+        "partner": {"type": "string", "minLength": 1},
+        "amount": {"type": "number", "exclusiveMinimum": 0},
+        "currency": {"type": "string"},
     },
 }
 HANDLERS = "mfg.integration.command"
@@ -59,7 +64,7 @@ TEST_COMMANDS = [
     Command(
         name="test.exception.count",
         handler=f"{HANDLERS}:_test_exception_count",
-        summary="Counts in the sender's units, applied one by one by a job",
+        summary="Cash counts in the sender's currency codes, applied one by one by a job",
         scope="mapping:read",
         request_schema=COUNTS,
         mode="async",
@@ -68,7 +73,7 @@ TEST_COMMANDS = [
     Command(
         name="test.exception.release",
         handler=f"{HANDLERS}:_test_exception_release",
-        summary="Release a quantity of a product known by the sender's id",
+        summary="Release a payment to a partner known by the sender's id",
         scope="mapping:read",
         request_schema=RELEASE,
     ),
@@ -76,41 +81,43 @@ TEST_COMMANDS = [
 
 
 def _test_exception_count(self, ctx, payload, index=None):
-    unit = ctx.map_in_record("uom", payload["unit"], f"/counts/{index}/unit")
-    return CommandResult({"unit": unit.name, "quantity": payload["quantity"]}, unit)
+    currency = ctx.map_in_record("currency", payload["currency"], f"/counts/{index}/currency")
+    return CommandResult({"currency": currency.name, "amount": payload["amount"]}, currency)
 
 
 def _test_exception_release(self, ctx, payload):
-    product = ctx.resolve("product", payload["product"], "/product")
-    if "unit" in payload:
-        ctx.map_in_record("uom", payload["unit"], "/unit")
-    return CommandResult({"product": product.display_name, "quantity": payload["quantity"]})
+    partner = ctx.resolve("partner", payload["partner"], "/partner")
+    if "currency" in payload:
+        ctx.map_in_record("currency", payload["currency"], "/currency")
+    return CommandResult({"partner": partner.display_name, "amount": payload["amount"]})
 
 
 class CommandSourceCase:
     """A mixin for a TransactionCase or an HttpCase: MES-01 with a value map of
-    units (``EA`` is *Units*), an approved API client of MES-01 with a key, and
-    the two test commands."""
+    currencies on ``res.currency`` (``EUR`` is *EUR*; ``DOL``, the sender's code
+    for US dollars, is unmapped), an approved API client of MES-01 with a key,
+    and the two test commands."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
         cls.mes = env["mfg.integration.system"].create({"code": "MES-01", "name": "MES"})
-        cls.uom_unit = env.ref("uom.product_uom_unit")
-        cls.uom_map = env["mfg.integration.value.map"].create(
+        cls.eur = env.ref("base.EUR")
+        cls.usd = env.ref("base.USD")
+        cls.currency_map = env["mfg.integration.value.map"].create(
             {
                 "system_id": cls.mes.id,
-                "domain": "uom",
-                "target_model": "uom.uom",
+                "domain": "currency",
+                "target_model": "res.currency",
                 "line_ids": [
                     (
                         0,
                         0,
                         {
-                            "external_code": "EA",
-                            "canonical_value": "unit",
-                            "record_ref": f"uom.uom,{cls.uom_unit.id}",
+                            "external_code": "EUR",
+                            "canonical_value": "EUR",
+                            "record_ref": f"res.currency,{cls.eur.id}",
                         },
                     )
                 ],

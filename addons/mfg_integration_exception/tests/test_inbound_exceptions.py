@@ -6,9 +6,9 @@ from .common import CommandSourceCase
 class TestInboundExceptions(CommandSourceCase, TransactionCase):
     """The command layer's source: failed items of an asynchronous batch."""
 
-    def test_unmapped_unit_then_mapping_then_retry_resolves(self):
-        count = {"unit": "LBR", "quantity": 10}
-        request = self.run_batch([count, {**count, "quantity": 11}])
+    def test_unmapped_code_then_mapping_then_retry_resolves(self):
+        count = {"currency": "DOL", "amount": 10}
+        request = self.run_batch([count, {**count, "amount": 11}])
         self.assertEqual(request.state, "failed")
         exception = self.env["mfg.integration.exception"].search(
             [("category", "=", "unmapped_code")]
@@ -16,7 +16,8 @@ class TestInboundExceptions(CommandSourceCase, TransactionCase):
         self.assertEqual(len(exception), 1, "one exception per unmapped code, not per item")
         self.assertEqual(exception.occurrence_count, 2)
         self.assertEqual(
-            exception.name, "MES-01 sent uom code 'LBR', which has no mapping in value map 'uom'."
+            exception.name,
+            "MES-01 sent currency code 'DOL', which has no mapping in value map 'currency'.",
         )
         self.assertEqual(exception.system_id, self.mes)
         item = exception.source_ref
@@ -28,14 +29,14 @@ class TestInboundExceptions(CommandSourceCase, TransactionCase):
         self.assertIn("The retry failed again for 2 of 2 message(s)", exception.message_ids[0].body)
         self.assertEqual(item.state, "failed")
         # the planner adds the missing mapping, then retries
-        self.uom_map.line_ids = [
+        self.currency_map.line_ids = [
             (
                 0,
                 0,
                 {
-                    "external_code": "LBR",
-                    "canonical_value": "unit",
-                    "record_ref": f"uom.uom,{self.uom_unit.id}",
+                    "external_code": "DOL",
+                    "canonical_value": "USD",
+                    "record_ref": f"res.currency,{self.usd.id}",
                 },
             )
         ]

@@ -21,26 +21,26 @@ class TestCreateMapping(CommandSourceCase, TransactionCase):
         super().setUpClass()
         cls.planner = new_test_user(cls.env, login="planner_map", groups=PLANNER)
         cls.Exception = cls.env["mfg.integration.exception"]
-        cls.finished = cls.env["product.product"].create({"name": "Gearbox", "is_storable": True})
-        cls.type_product = cls.env.ref("mfg_integration_core.object_type_product")
+        cls.supplier = cls.env["res.partner"].create({"name": "Gearbox Supplier"})
+        cls.type_partner = cls.env.ref("mfg_integration_core.object_type_partner")
         cls.env["mfg.integration.xref"].create(
             {
                 "system_id": cls.mes.id,
-                "object_type_id": cls.type_product.id,
-                "external_id": "FG-100",
-                "res_id": cls.finished.id,
+                "object_type_id": cls.type_partner.id,
+                "external_id": "SUP-100",
+                "res_id": cls.supplier.id,
             }
         )
 
     def test_grouped_exception_retries_every_failed_item(self):
-        count = {"unit": "LBR", "quantity": 10}
-        request = self.run_batch([count, {**count, "quantity": 11}, {**count, "unit": "EA"}])
+        count = {"currency": "DOL", "amount": 10}
+        request = self.run_batch([count, {**count, "amount": 11}, {**count, "currency": "EUR"}])
         self.assertEqual(request.state, "partial")
         exception = self.Exception.search([("category", "=", "unmapped_code")])
         self.assertEqual(len(exception.occurrence_ids), 2)
         self.assertEqual(
             (exception.mapping_type, exception.mapping_kind, exception.mapping_value),
-            ("code", "uom", "LBR"),
+            ("code", "currency", "DOL"),
         )
         self.assertEqual(exception.job_uuid, request.job_uuid)
         wizard = (
@@ -48,16 +48,17 @@ class TestCreateMapping(CommandSourceCase, TransactionCase):
             .with_user(self.planner)
             .create({"exception_id": exception.id})
         )
-        self.assertEqual(wizard.value_map_id, self.uom_map)
-        self.assertEqual(wizard.target_model, "uom.uom")
-        wizard.res_id = self.uom_unit.id
+        self.assertEqual(wizard.value_map_id, self.currency_map)
+        self.assertEqual(wizard.target_model, "res.currency")
+        wizard.res_id = self.usd.id
         wizard.action_create_and_retry()
         self.assertEqual(exception.state, "resolved")
         self.assertTrue(all(exception.occurrence_ids.mapped("settled")))
         self.assertEqual(request.state, "done", "both failed items were applied again")
         self.assertEqual(request.done_count, 3)
         self.assertEqual(
-            [json.loads(item.result)["unit"] for item in request.item_ids], ["Units"] * 3
+            [json.loads(item.result)["currency"] for item in request.item_ids],
+            ["USD", "USD", "EUR"],
         )
         # a retry never applies an item twice
         self.assertTrue(exception.occurrence_ids[0].source_ref.sudo()._integration_retry())
@@ -65,27 +66,27 @@ class TestCreateMapping(CommandSourceCase, TransactionCase):
 
     def test_planner_adds_only_the_mapping_the_exception_asks_for(self):
         release = "test.exception.release"
-        status, body = self.run_command(release, {"product": "FG-999", "quantity": 2})
+        status, body = self.run_command(release, {"partner": "SUP-999", "amount": 2})
         self.assertEqual((status, body["type"].rsplit("/", 1)[1]), (422, "unknown-reference"))
         exception = self.Exception.search([("category", "=", "unknown_reference")])
         self.assertEqual(exception.system_id, self.mes)
         self.assertEqual(
             (exception.mapping_type, exception.mapping_kind, exception.mapping_value),
-            ("reference", "product", "FG-999"),
+            ("reference", "partner", "SUP-999"),
         )
         self.assertEqual(exception.log_count, 1, "the refused command is linked")
         self.assertFalse(exception._retryable_occurrences(), "nothing was stored to retry")
         # the same unknown id again counts, it does not open another exception
-        self.run_command(release, {"product": "FG-999", "quantity": 1})
+        self.run_command(release, {"partner": "SUP-999", "amount": 1})
         self.assertEqual(exception.occurrence_count, 2)
         Xref = self.env["mfg.integration.xref"].with_user(self.planner)
         with self.assertRaises(AccessError):
             Xref.create(
                 {
                     "system_id": self.mes.id,
-                    "object_type_id": self.type_product.id,
-                    "external_id": "FG-999",
-                    "res_id": self.finished.id,
+                    "object_type_id": self.type_partner.id,
+                    "external_id": "SUP-999",
+                    "res_id": self.supplier.id,
                 }
             )
         wizard = (
@@ -94,42 +95,41 @@ class TestCreateMapping(CommandSourceCase, TransactionCase):
             .create({"exception_id": exception.id})
         )
         self.assertEqual(
-            (wizard.object_type_id, wizard.target_model), (self.type_product, "product.product")
+            (wizard.object_type_id, wizard.target_model), (self.type_partner, "res.partner")
         )
-        with self.assertRaisesRegex(UserError, "Choose the Product"):
+        with self.assertRaisesRegex(UserError, "Choose the Contact"):
             wizard.action_create_and_retry()
-        wizard.res_id = self.finished.id
-        with self.assertRaisesRegex(UserError, "already has the external id 'FG-100'"):
+        wizard.res_id = self.supplier.id
+        with self.assertRaisesRegex(UserError, "already has the external id 'SUP-100'"):
             wizard.action_create_and_retry()
         elsewhere = self.env["res.company"].create({"name": "Elsewhere Ltd"})
-        hidden = self.env["product.product"].create(
-            {"name": "Hidden", "company_id": elsewhere.id, "is_storable": True}
-        )
+        hidden = self.env["res.partner"].create({"name": "Hidden", "company_id": elsewhere.id})
         wizard.res_id = hidden.id
         with self.assertRaises(AccessError):
             wizard.action_create_and_retry()
-        pump = self.env["product.product"].create({"name": "Pump", "is_storable": True})
+        pump = self.env["res.partner"].create({"name": "Pump Works"})
         wizard.res_id = pump.id
         wizard.action_create_and_retry()
         self.assertEqual(exception.state, "resolved")
         self.assertIn("next request passes", exception.message_ids[0].body)
-        xref = self.env["mfg.integration.xref"].search([("external_id", "=", "FG-999")])
+        xref = self.env["mfg.integration.xref"].search([("external_id", "=", "SUP-999")])
         self.assertEqual(xref.record_ref, pump)
         self.assertEqual(xref.create_uid, self.planner)
-        status, body = self.run_command(release, {"product": "FG-999", "quantity": 2})
-        self.assertEqual((status, body["product"]), (200, "Pump"))
+        status, body = self.run_command(release, {"partner": "SUP-999", "amount": 2})
+        self.assertEqual((status, body["partner"]), (200, "Pump Works"))
 
     def test_refused_for_an_unmapped_code_resolves_once_mapped(self):
-        release = {"product": "FG-100", "quantity": 2, "unit": "LBR"}
+        release = {"partner": "SUP-100", "amount": 2, "currency": "DOL"}
         status, body = self.run_command("test.exception.release", release)
         self.assertEqual((status, body["type"].rsplit("/", 1)[1]), (422, "unmapped-code"))
         exception = self.Exception.search([("category", "=", "unmapped_code")])
         self.assertEqual(
-            exception.name, "MES-01 sent uom code 'LBR', which has no mapping in value map 'uom'."
+            exception.name,
+            "MES-01 sent currency code 'DOL', which has no mapping in value map 'currency'.",
         )
         self.assertEqual(
             (exception.mapping_type, exception.mapping_kind, exception.mapping_value),
-            ("code", "uom", "LBR"),
+            ("code", "currency", "DOL"),
         )
         wizard = (
             self.env["mfg.integration.exception.mapping"]
@@ -138,18 +138,18 @@ class TestCreateMapping(CommandSourceCase, TransactionCase):
         )
         with self.assertRaisesRegex(UserError, "Choose the .* record the code stands for"):
             wizard.action_create()
-        wizard.res_id = self.env.ref("uom.product_uom_kgm").id
+        wizard.res_id = self.usd.id
         wizard.action_create()
         self.assertEqual(exception.state, "in_progress", "taken by the planner, not resolved")
         self.assertEqual(exception.user_id, self.planner)
         self.assertEqual(exception.root_cause, "mapping")
-        line = self.uom_map.line_ids.filtered(lambda line: line.external_code == "LBR")
-        self.assertEqual((line.record_ref.name, line.create_uid), ("kg", self.planner))
+        line = self.currency_map.line_ids.filtered(lambda line: line.external_code == "DOL")
+        self.assertEqual((line.record_ref.name, line.create_uid), ("USD", self.planner))
         status, body = self.run_command("test.exception.release", release)
         self.assertEqual(status, 200, body)
 
     def test_validation_errors_of_synchronous_requests_are_the_senders(self):
-        status, body = self.run_command("test.exception.release", {"product": "FG-999"})
+        status, body = self.run_command("test.exception.release", {"partner": "SUP-999"})
         self.assertEqual((status, body["type"].rsplit("/", 1)[1]), (422, "validation-error"))
         self.assertFalse(self.Exception.search([]))
 

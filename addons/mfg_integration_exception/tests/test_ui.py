@@ -55,26 +55,26 @@ VIEWS_JS = """
 
 @tagged("post_install", "-at_install")
 class TestPlannerTour(CommandSourceCase, HttpCase):
-    def test_planner_maps_an_unmapped_unit_and_retries(self):
+    def test_planner_maps_an_unmapped_code_and_retries(self):
         new_test_user(self.env, login="planner_ui", password="planner-ui-1", groups=PLANNER)
-        request = self.run_batch([{"unit": "LBR", "quantity": 10}])
+        request = self.run_batch([{"currency": "DOL", "amount": 10}])
         self.assertEqual(request.state, "failed")
         exception = self.env["mfg.integration.exception"].search([])
-        self.assertEqual(exception.mapping_value, "LBR")
+        self.assertEqual(exception.mapping_value, "DOL")
         self.start_tour(
-            "/odoo", "mfg_integration_exception_resolve_unmapped_unit", login="planner_ui"
+            "/odoo", "mfg_integration_exception_resolve_unmapped_currency", login="planner_ui"
         )
         exception.invalidate_recordset()
         self.assertEqual(exception.state, "resolved")
         self.assertEqual(exception.user_id.login, "planner_ui")
         self.assertEqual(exception.root_cause, "mapping")
-        line = self.env["mfg.integration.value.map.line"].search([("external_code", "=", "LBR")])
-        self.assertEqual(line.record_ref, self.uom_unit)
+        line = self.env["mfg.integration.value.map.line"].search([("external_code", "=", "DOL")])
+        self.assertEqual(line.record_ref, self.usd)
         self.assertEqual(line.create_uid.login, "planner_ui")
         item = exception.occurrence_ids.source_ref
         item.invalidate_recordset()
         self.assertEqual(item.state, "done", "the count was applied")
-        self.assertEqual(json.loads(item.result), {"unit": "Units", "quantity": 10})
+        self.assertEqual(json.loads(item.result), {"currency": "USD", "amount": 10})
         self.assertEqual(request.state, "done")
 
 
