@@ -4,6 +4,13 @@ from odoo import http
 from odoo.http import request
 
 
+def echo_response(body):
+    return request.make_response(
+        json.dumps({"ok": True, "echo": body}),
+        headers=[("Content-Type", "application/json; charset=utf-8")],
+    )
+
+
 class BareController(http.Controller):
     """What the same answer costs without the framework: no key, no schema, no
     log; the durable one writes and commits one row, as any durable API must."""
@@ -18,11 +25,7 @@ class BareController(http.Controller):
         readonly=False,
     )
     def echo(self):
-        body = json.loads(request.httprequest.get_data() or b"null")
-        return request.make_response(
-            json.dumps({"ok": True, "echo": body}),
-            headers=[("Content-Type", "application/json; charset=utf-8")],
-        )
+        return echo_response(json.loads(request.httprequest.get_data() or b"null"))
 
     @http.route(
         "/bench/durable/echo",
@@ -37,12 +40,7 @@ class BareController(http.Controller):
         """The least a durable API does: one row written, committed before the
         answer (Odoo commits the request's transaction before it responds)."""
         received = request.httprequest.get_data() or b"null"
-        body = json.loads(received)
         request.env.cr.execute(
-            "INSERT INTO mfg_integration_bench_received (body) VALUES (%s)",
-            [received.decode()],
+            "INSERT INTO mfg_integration_bench_received (body) VALUES (%s)", [received.decode()]
         )
-        return request.make_response(
-            json.dumps({"ok": True, "echo": body}),
-            headers=[("Content-Type", "application/json; charset=utf-8")],
-        )
+        return echo_response(json.loads(received))
