@@ -459,7 +459,7 @@ def measure_mapping(args, count):
     return json.loads(line[len("MAPPING ") :])
 
 
-EMIT_SCRIPT = """
+EMIT_COST_SCRIPT = """
 import json, time
 Event = env["mfg.integration.event"]
 # a real event of the run: its type has a payload schema, its data matches it
@@ -483,7 +483,9 @@ print("EMIT " + json.dumps({"type": sample.type, "checked": checked, "unchecked"
 def measure_emit(args, count):
     """Microseconds per emit of a real event with its payload checked against
     its schema, and without (the schema removed, in a rolled-back transaction)."""
-    output = odoo_shell(args.odoo_src, args.conf1, args.db, EMIT_SCRIPT.replace("{n}", str(count)))
+    output = odoo_shell(
+        args.odoo_src, args.conf1, args.db, EMIT_COST_SCRIPT.replace("{n}", str(count))
+    )
     line = next(line for line in output.splitlines() if line.startswith("EMIT "))
     return json.loads(line[len("EMIT ") :])
 
@@ -545,7 +547,8 @@ def emit():
     for batch in range({batches}):
         emitted_at = time.time()
         for index in range(10):
-            Event._emit("mfg.integration.test.v1", subject, {{"emitted_at": emitted_at}},
+            Event._emit("mfg.integration.test.v1", subject,
+                        {{"endpoint": subject.name, "message": "bench", "emitted_at": emitted_at}},
                         subject="bench/%s/%s" % (batch, index))
         env.cr.commit()
 

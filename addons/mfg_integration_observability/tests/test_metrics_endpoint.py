@@ -160,6 +160,7 @@ class TestMetricsEndpoint(HttpCase):
                     system=system.code,
                     status="200",
                     transport="rest",
+                    company=str(system.company_id.id),
                 )
 
         def figures(text, company):
@@ -178,6 +179,7 @@ class TestMetricsEndpoint(HttpCase):
                     system=code,
                     status="200",
                     transport="rest",
+                    company=company,
                 )
             return found
 

@@ -12,6 +12,8 @@ class TestOutboxConcurrency(TransactionCase):
 
     def test_the_later_transaction_is_retried_not_refused(self):
         subject = f"concurrency/{uuid.uuid4().hex}"
+        # a payload its event type's schema accepts: emitting checks it
+        payload = {"endpoint": "concurrency", "message": "two transactions"}
         registry = self.env.registry
         first_cr, second_cr = registry.cursor(), registry.cursor()
         try:
@@ -19,14 +21,14 @@ class TestOutboxConcurrency(TransactionCase):
             second = api.Environment(second_cr, SUPERUSER_ID, {})
             record = first.ref("base.main_company")
             event_one = first["mfg.integration.event"]._emit(
-                "mfg.integration.test.v1", record, {}, subject=subject
+                "mfg.integration.test.v1", record, payload, subject=subject
             )
             outcome = {}
 
             def emit_second():
                 try:
                     second["mfg.integration.event"]._emit(
-                        "mfg.integration.test.v1", record.with_env(second), {}, subject=subject
+                        "mfg.integration.test.v1", record.with_env(second), payload, subject=subject
                     )
                 except psycopg2.errors.SerializationFailure as error:
                     outcome["error"] = error
@@ -42,7 +44,7 @@ class TestOutboxConcurrency(TransactionCase):
             second_cr.rollback()
             second.clear()
             event_two = second["mfg.integration.event"]._emit(
-                "mfg.integration.test.v1", record.with_env(second), {}, subject=subject
+                "mfg.integration.test.v1", record.with_env(second), payload, subject=subject
             )
             self.assertEqual(event_two.sequence, event_one.sequence + 1)
             second_cr.commit()
