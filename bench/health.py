@@ -29,14 +29,15 @@ system = System.create({{"code": "BENCH-HEALTH", "name": "Benchmark MES", "kind"
 neighbour = System.create({{"code": "BENCH-HEALTH-2", "name": "Benchmark WMS", "kind": "wms"}})
 env.cr.commit()
 started = time.perf_counter()
-# the measured system gets the rows; a neighbour a tenth as many, so that the
-# aggregates of more than one system are there to filter
+# the measured system gets the rows (inbound: a system's row counts what it sent;
+# what Odoo sends counts under its subscribers); a neighbour a tenth as many, so
+# that the aggregates of more than one system are there to filter
 for target, count in ((system, rows), (neighbour, max(1, rows // 10))):
     env.cr.execute(
         '''INSERT INTO mfg_integration_message_log
                   (direction, system_id, route, status, latency_ms, attempt, company_id, count,
                    create_date, write_date, create_uid, write_uid)
-           SELECT CASE WHEN i %% 5 = 0 THEN 'outbound' ELSE 'inbound' END, %s,
+           SELECT 'inbound', %s,
                   '/api/mfg/v1/bench',
                   CASE WHEN i %% 50 = 0 THEN 'failed' WHEN i %% 97 = 0 THEN 'rejected'
                        ELSE 'success' END,
