@@ -14,19 +14,13 @@ from dataclasses import dataclass, field
 # the stable `type` URIs of the problem documents (a REST transport serves them)
 PROBLEM_BASE = "/api/mfg/v1/problems/"
 
-# kind: what a transport may do about a problem of it
-PROBLEM_KINDS = {
-    "invalid": "The message itself is wrong: sending it again changes nothing.",
-    "unauthenticated": "No valid credential.",
-    "forbidden": "The caller may not do this.",
-    "not-found": "No such command or record for this caller.",
-    "conflict": "The message is older than the data it would replace, or still in progress.",
-    "rate-limited": "Too many messages: send it again later.",
-    "unavailable": "The suite cannot take it now: send it again later.",
-    "internal": "An unexpected error; it has been logged.",
-}
-# kinds that a sender should send again as they are, after a while
-RETRYABLE_KINDS = frozenset({"rate-limited", "unavailable", "internal"})
+# kinds: invalid, unauthenticated, forbidden, not-found, conflict (older than the
+# data, or still in progress), rate-limited, unavailable, internal.
+# kinds that a sender sends again as they are, after Retry-After
+RETRY_AFTER_KINDS = frozenset({"rate-limited", "unavailable"})
+# kinds that are the suite's fault, not the message's: logged as failed, never
+# kept under an idempotency key (the sender may try again)
+SERVER_KINDS = frozenset({"internal", "unavailable"})
 
 # slug: (kind, status, title, what it means) -- the stable `type` of each problem
 PROBLEM_TYPES = {
@@ -188,10 +182,6 @@ class CommandProblem(Exception):
         self.headers = headers or {}
         self.extensions = extensions
 
-    @property
-    def retryable(self):
-        return self.kind in RETRYABLE_KINDS
-
     def to_dict(self, instance=None, correlation_id=None):
         body = {
             "type": PROBLEM_BASE + self.slug,
@@ -212,7 +202,7 @@ class CommandProblem(Exception):
         """The Outcome that carries this problem for a request of ``instance``
         (what was asked, e.g. the request's path)."""
         headers = dict(self.headers)
-        if self.retryable and "Retry-After" not in headers and self.kind != "internal":
+        if self.kind in RETRY_AFTER_KINDS and "Retry-After" not in headers:
             headers["Retry-After"] = str(self.extensions.get("retry_after") or 1)
         return Outcome(
             self.kind,

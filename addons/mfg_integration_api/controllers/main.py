@@ -4,7 +4,7 @@ from odoo import SUPERUSER_ID, http
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
-from odoo.addons.mfg_integration_command.problems import CommandProblem
+from odoo.addons.mfg_integration_command.problems import CommandProblem, problem_catalog
 from odoo.addons.mfg_integration_core.write_locks import run_serialized
 
 from ..api_types import ApiRequest
@@ -39,8 +39,7 @@ class MfgIntegrationApiController(http.Controller):
         readonly=True,
     )
     def problem_type(self, slug):
-        catalog = request.env(su=True)["mfg.integration.api"]._problem_catalog()
-        found = catalog.get(f"{API_PREFIX}/problems/{slug}")
+        found = problem_catalog().get(f"{API_PREFIX}/problems/{slug}")
         return request.make_json_response(
             found or {"detail": "unknown problem type"}, status=200 if found else 404
         )

@@ -11,7 +11,7 @@ import json
 from odoo import api, models, tools
 
 from odoo.addons.mfg_integration_command.commands import ApiKeyIdentity, Invocation
-from odoo.addons.mfg_integration_command.problems import CommandProblem, problem_catalog
+from odoo.addons.mfg_integration_command.problems import CommandProblem
 
 from ..routing import API_PREFIX, ApiRoute
 
@@ -150,10 +150,6 @@ class MfgIntegrationApi(models.AbstractModel):
             raise CommandProblem(
                 "malformed-json", f"The body is not valid JSON: {error}."
             ) from error
-
-    @api.model
-    def _problem_catalog(self):
-        return problem_catalog()
 
 
 class MfgIntegrationCommand(models.AbstractModel):

@@ -25,7 +25,7 @@ from odoo.addons.mfg_integration_governance.models.auth import AuthRefused
 
 from ..commands import Command, CommandResult, Rest
 from ..context import CommandContext, mapping_problem
-from ..problems import CommandProblem, Outcome
+from ..problems import SERVER_KINDS, CommandProblem, Outcome
 from .api_request import REQUEST_STATUS_SCHEMA
 
 _logger = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ class MfgIntegrationCommand(models.AbstractModel):
                 response.status,
             )
             span.set_attribute("mfg.correlation_id", invocation.correlation_id)
-            if response.kind in ("internal", "unavailable"):
+            if response.kind in SERVER_KINDS:
                 span.set_error(f"answered {response.status}")
         return response
 
@@ -515,7 +515,7 @@ class MfgIntegrationCommand(models.AbstractModel):
             else "success"
             if response.succeeded
             else "failed"
-            if response.kind in ("internal", "unavailable")
+            if response.kind in SERVER_KINDS
             else "rejected"
         )
         error = state.get("error")

@@ -5,7 +5,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..problems import CommandProblem, Outcome
+from ..problems import SERVER_KINDS, CommandProblem, Outcome
 
 
 class MfgIntegrationIdempotency(models.Model):
@@ -122,9 +122,7 @@ class MfgIntegrationIdempotency(models.Model):
         self.ensure_one()
         # what this transaction's cache holds of the claim is stale once it runs
         self.invalidate_recordset()
-        if response.kind in ("internal", "unavailable") or (
-            not response.succeeded and not keep_refusal
-        ):
+        if response.kind in SERVER_KINDS or (not response.succeeded and not keep_refusal):
             return SQL("DELETE FROM mfg_integration_idempotency WHERE id = %s", self.id)
         kept = {k: v for k, v in response.headers.items() if k in ("Location",)}
         return SQL(
