@@ -73,13 +73,8 @@ class EventPayloadError(Exception):
     UserError: the command answers an internal error and is logged)."""
 
     def __init__(self, type_name, errors):
+        """:param errors: [{"pointer", "detail"}] (json_schema.errors_of)"""
         self.type_name = type_name
-        self.errors = [
-            {
-                "pointer": "".join(f"/{part}" for part in error.absolute_path) or "/",
-                "detail": error.message,
-            }
-            for error in errors
-        ]
-        listed = "; ".join(f"{e['pointer']}: {e['detail']}" for e in self.errors[:5])
+        self.errors = errors
+        listed = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors[:5])
         super().__init__(f"The payload of {type_name} does not match its schema: {listed}")

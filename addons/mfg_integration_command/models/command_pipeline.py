@@ -5,14 +5,11 @@ by idempotency key -> apply the handler (it maps ids and codes, changes Odoo
 records and emits events, in one savepoint) -> record the message.
 """
 
-import json
 import logging
 import re
 import secrets
 import time
 import uuid
-
-from jsonschema import Draft202012Validator
 
 from odoo import api, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -21,6 +18,7 @@ from odoo.tools import SQL
 
 from odoo.addons.mfg_integration_core.database import connection_failure
 from odoo.addons.mfg_integration_core.exceptions import MappingError, StateConflictError
+from odoo.addons.mfg_integration_core.json_schema import schema_errors
 from odoo.addons.mfg_integration_governance.models.auth import AuthRefused
 
 from ..commands import Command, CommandResult, Rest
@@ -33,31 +31,6 @@ _logger = logging.getLogger(__name__)
 TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 # errors that Odoo's request loop retries with a fresh transaction
 RETRYABLE = PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-_VALIDATORS = {}
-
-
-def validator_for(schema):
-    """One checked validator per distinct schema. Keyed by content: schemas may
-    be built anew on each call, and an id() is reused once its object is gone."""
-    key = json.dumps(schema, sort_keys=True, default=str)
-    validator = _VALIDATORS.get(key)
-    if validator is None:
-        Draft202012Validator.check_schema(schema)
-        validator = _VALIDATORS[key] = Draft202012Validator(
-            schema, format_checker=Draft202012Validator.FORMAT_CHECKER
-        )
-    return validator
-
-
-def schema_errors(schema, instance):
-    """All violations, each with the JSON pointer of the failing field."""
-    errors = []
-    for error in sorted(
-        validator_for(schema).iter_errors(instance), key=lambda e: list(e.absolute_path)
-    ):
-        pointer = "".join(f"/{part}" for part in error.absolute_path) or "/"
-        errors.append({"pointer": pointer, "detail": error.message})
-    return errors
 
 
 class CommandSavepoint:

@@ -14,6 +14,7 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
 from ..exceptions import EventPayloadError, MappingError
+from ..json_schema import errors_of, validator_for
 
 SPEC_VERSION = "1.0"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -144,17 +145,15 @@ class MfgIntegrationEventType(models.Model):
     @tools.ormcache("name")
     def _emit_lookup(self, name):
         """(id, sunset date or None if never, validator of its payload schema or
-        None) of an event type, or None if unknown. The validator is compiled
-        once per registry (any change of an event type clears the cache)."""
+        None) of an event type, or None if unknown. Cached: an emit compiles
+        nothing; any change of an event type clears the cache."""
         event_type = self.sudo().search([("name", "=", name)], limit=1)
         if not event_type:
             return None
         sunset = event_type.state == "deprecated" and event_type.sunset_date or None
         validator = None
         if event_type.payload_schema:
-            validator = Draft202012Validator(
-                event_type._served_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER
-            )
+            validator = validator_for(event_type._served_schema())
         return event_type.id, sunset, validator
 
     def _compute_event_count(self):
@@ -220,9 +219,7 @@ class MfgIntegrationEvent(models.Model):
         payload = json.dumps(data, default=str, ensure_ascii=False)
         if validator is not None:
             # what subscribers receive is the JSON text: check that, not the Python values
-            errors = sorted(
-                validator.iter_errors(json.loads(payload)), key=lambda e: list(e.absolute_path)
-            )
+            errors = errors_of(validator, json.loads(payload))
             if errors:
                 raise EventPayloadError(type_name, errors)
         subject = subject or f"{record._name}/{record.id}"
