@@ -36,7 +36,7 @@ class MfgIntegrationApi(models.AbstractModel):
         for command in self.env["mfg.integration.command"]._command_table().values():
             if not command.rest:
                 continue
-            route = ApiRoute.of(command)
+            route = ApiRoute(command.rest)
             bound = (route.method, route.path)
             if bound in seen:
                 raise ValueError(

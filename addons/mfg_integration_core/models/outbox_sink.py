@@ -373,11 +373,16 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
         if not getattr(threading.current_thread(), "testing", False):
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
+    def _metric_labels(self):
+        """The labels that name this subscriber in the metrics, its company's
+        among them (a company's metrics key reads its own series only)."""
+        return {"subscriber": self.name, "company": str(self.company_id.id)}
+
     def _count_attempt(self, delivery, values):
         """Count one attempt of ``delivery`` (``values``: what it recorded)."""
         telemetry = self.env["mfg.integration.telemetry"]
         outcome = {"delivered": "delivered", "dead": "dead"}.get(values.get("state"), "failed")
-        subscriber_labels = {"subscriber": self.name, "company": self.company_id.id}
+        subscriber_labels = self._metric_labels()
         telemetry._count(
             "mfg_deliveries_total", sink=self._sink_kind(), outcome=outcome, **subscriber_labels
         )
@@ -396,7 +401,7 @@ class MfgIntegrationOutboxSink(models.AbstractModel):
         """The receiver stopped answering: deliveries wait, the owner is told.
         It can be inherited."""
         self.env["mfg.integration.telemetry"]._count(
-            "mfg_circuit_openings_total", subscriber=self.name, company=self.company_id.id
+            "mfg_circuit_openings_total", **self._metric_labels()
         )
         self.write({"circuit_state": "open", "circuit_opened_at": fields.Datetime.now()})
         self.activity_schedule(
