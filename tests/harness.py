@@ -4,6 +4,7 @@ Used by the end-to-end tests and the benchmarks.
 """
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -21,6 +22,25 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def free_port_block(size):
+    """A port whose next ``size - 1`` ports are free too (a server that takes
+    PORT to PORT+N), found by probing."""
+    for _ in range(200):
+        base = random.randrange(20000, 60000)
+        if all(_bindable(port) for port in range(base, base + size)):
+            return base
+    raise RuntimeError(f"no block of {size} free ports")
+
+
+def _bindable(port):
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def wait_for(predicate, timeout=120, interval=0.3):

@@ -11,7 +11,6 @@ demo's queues have fixed names).
 """
 
 import os
-import random
 import select
 import signal
 import socket
@@ -24,7 +23,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 import requests
-from harness import wait_for
+from harness import free_port_block, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,24 +74,6 @@ def broker_of_its_own():
         yield parts._replace(path="/" + quote(vhost, safe="")).geturl()
     finally:
         run("delete_vhost", vhost)
-
-
-def free_port_block(size=9):
-    """A port whose next ``size - 1`` ports are free too (setup/start uses PORT to PORT+8)."""
-    for _ in range(200):
-        base = random.randrange(20000, 60000)
-        if all(free(port) for port in range(base, base + size)):
-            return base
-    raise RuntimeError("no block of free ports")
-
-
-def free(port):
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def listening(port):
@@ -178,7 +159,7 @@ class Terminal:
     ids=["plain", "observe"],
 )
 def test_a_helper_stops_alone_and_ctrl_c_stops_everything(broker_of_its_own, observe, helper):
-    port = free_port_block()
+    port = free_port_block(9)  # setup/start uses PORT to PORT+8
     args = ["--db", os.environ["MFG_START_DB"], "--port", str(port)]
     args += ["--observe"] if observe else []
     terminal = Terminal(args, {**os.environ, "MFG_AMQP_URL": broker_of_its_own})
@@ -193,9 +174,9 @@ def test_a_helper_stops_alone_and_ctrl_c_stops_everything(broker_of_its_own, obs
         def running(name):
             return [pid for pid, command in terminal.session() if expected[name] in command]
 
-        assert wait_for(lambda: all(running(name) for name in expected), timeout=30), (
-            f"not all of {sorted(expected)} run: {terminal.session()}"
-        )
+        assert wait_for(
+            lambda: all(running(name) for name in expected), timeout=30
+        ), f"not all of {sorted(expected)} run: {terminal.session()}"
 
         # a helper that dies is named, with why, and takes nothing down
         os.kill(running(helper)[0], signal.SIGKILL)
