@@ -10,7 +10,7 @@
     "application": True,
     "installable": True,
     "depends": ["mail", "queue_job"],
-    "external_dependencies": {"python": ["jsonschema", "cryptography"]},
+    "external_dependencies": {"python": ["jsonschema", "fastjsonschema", "cryptography"]},
     "data": [
         "security/security.xml",
         "security/ir.model.access.csv",

@@ -6,3 +6,4 @@ from . import test_ui
 from . import test_links
 from . import test_retention
 from . import test_write_locks
+from . import test_json_schema

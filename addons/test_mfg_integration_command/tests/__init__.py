@@ -1,1 +1,2 @@
 from . import test_pipeline
+from . import test_schema_checks
