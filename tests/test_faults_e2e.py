@@ -129,7 +129,8 @@ def test_odoo_killed_mid_burst_loses_nothing_and_applies_nothing_twice(plant):
     ]
     for thread in threads:
         thread.start()
-    time.sleep(2.5)
+    # the kill comes once the burst is under way, however fast the machine is
+    wait_for(lambda: len(outcomes) >= 3, timeout=180, interval=0.05)
     answered_before_kill = len(outcomes)
     server = restart()  # SIGKILL of the server and its workers, then a new start
     for thread in threads:

@@ -11,6 +11,7 @@
         "mfg_integration_observability",
         "mfg_integration_webhook",
         "test_mfg_integration_broker",
+        "test_mfg_integration_command",
     ],
     "data": ["data/event_type_data.xml"],
 }
