@@ -1,1 +1,2 @@
 from . import test_items
+from . import test_boms
