@@ -1,2 +1,3 @@
 from . import test_items
 from . import test_boms
+from . import test_workcenters_and_suppliers
