@@ -89,13 +89,13 @@ class MasterdataCase(ApiCase):
         )
         return [(event, json.loads(event.data)) for event in events]
 
-    def run_load(self, records, key=None):
+    def run_load(self, records, key=None, client=None):
         """POST a load, run its stored job as the job runner would, return its status."""
         status, body, response = self.plm_api("/masterdata/loads", {"records": records}, key=key)
         self.assertEqual(status, 202, body)
         request = self.env["mfg.integration.api.request"].browse(body["id"])
         stored = self.env["queue.job"].search([("uuid", "=", request.job_uuid)])
-        self.assertEqual(stored.user_id, self.plm_client.technical_user_id)
+        self.assertEqual(stored.user_id, (client or self.plm_client).technical_user_id)
         job = Job.load(self.env, stored.uuid)
         job.set_started()
         job.perform()
