@@ -105,7 +105,12 @@ COMMANDS = [
             "change_number": "ECN-2026-031",
             "change_reason": "Stronger bolts",
             "operations": [
-                {"code": "OP10", "name": "Assemble", "workcenter": "WC-ASSY", "duration_minutes": 12}
+                {
+                    "code": "OP10",
+                    "name": "Assemble",
+                    "workcenter": "WC-ASSY",
+                    "duration_minutes": 12,
+                }
             ],
             "lines": [
                 {"component": "PN-2000", "quantity": 1, "unit": "EA", "operation": "OP10"},

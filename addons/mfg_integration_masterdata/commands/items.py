@@ -17,14 +17,21 @@ from ..schemas import (
 from .common import business_error, revision_key, stale_revision
 
 # the PLM's item types: (Odoo product type, tracked in stock)
-ITEM_TYPES = {"stocked": ("consu", True), "consumable": ("consu", False), "service": ("service", False)}
+ITEM_TYPES = {
+    "stocked": ("consu", True),
+    "consumable": ("consu", False),
+    "service": ("service", False),
+}
 
 ITEM = {
     "type": "object",
     "additionalProperties": False,
     "required": ["part_number", "revision", "name", "unit"],
     "properties": {
-        "part_number": {**EXTERNAL_ID, "description": "Your id of the item (cross-reference 'product')."},
+        "part_number": {
+            **EXTERNAL_ID,
+            "description": "Your id of the item (cross-reference 'product').",
+        },
         "revision": REVISION,
         "name": NAME,
         "description": TEXT,

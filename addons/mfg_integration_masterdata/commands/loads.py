@@ -66,7 +66,12 @@ COMMANDS = [
             "records": [
                 {
                     "kind": "item",
-                    "data": {"part_number": "PN-2000", "revision": "A", "name": "Housing", "unit": "EA"},
+                    "data": {
+                        "part_number": "PN-2000",
+                        "revision": "A",
+                        "name": "Housing",
+                        "unit": "EA",
+                    },
                 },
                 {
                     "kind": "bom",

@@ -19,7 +19,10 @@ SUPPLIER_TERMS = {
             "additionalProperties": False,
             "required": ["id"],
             "properties": {
-                "id": {**EXTERNAL_ID, "description": "Your id of the supplier (cross-reference 'supplier')."},
+                "id": {
+                    **EXTERNAL_ID,
+                    "description": "Your id of the supplier (cross-reference 'supplier').",
+                },
                 "name": {**NAME, "description": "Needed the first time: the supplier is created."},
             },
         },
@@ -52,7 +55,10 @@ COMMANDS = [
         name="supplier_terms.upsert",
         handler=f"{HANDLERS}:_command_upsert_supplier_terms",
         rest=Rest(
-            "POST", "/masterdata/supplier-terms", operation="upsert_supplier_terms", tag="Master data"
+            "POST",
+            "/masterdata/supplier-terms",
+            operation="upsert_supplier_terms",
+            tag="Master data",
         ),
         scope="supplier_terms:write",
         summary="Create or update a supplier's price break for a product (one per supplier, "
@@ -139,7 +145,12 @@ class MfgIntegrationMasterdataInbound(models.AbstractModel):
                 value=supplier["id"],
             )
         partner = self.env["res.partner"].create(
-            {"name": supplier["name"], "is_company": True, "supplier_rank": 1, "ref": supplier["id"]}
+            {
+                "name": supplier["name"],
+                "is_company": True,
+                "supplier_rank": 1,
+                "ref": supplier["id"],
+            }
         )
         ctx.register("supplier", supplier["id"], partner)
         return partner

@@ -11,7 +11,10 @@ WORK_CENTER = {
     "additionalProperties": False,
     "required": ["code", "name"],
     "properties": {
-        "code": {**EXTERNAL_ID, "description": "Your work center code (cross-reference 'workcenter')."},
+        "code": {
+            **EXTERNAL_ID,
+            "description": "Your work center code (cross-reference 'workcenter').",
+        },
         "name": NAME,
         "capacity": {"type": "number", "exclusiveMinimum": 0, "maximum": 1e6},
         "time_efficiency": {
@@ -49,7 +52,9 @@ COMMANDS = [
     Command(
         name="workcenter.upsert",
         handler=f"{HANDLERS}:_command_upsert_workcenter",
-        rest=Rest("POST", "/masterdata/work-centers", operation="upsert_workcenter", tag="Master data"),
+        rest=Rest(
+            "POST", "/masterdata/work-centers", operation="upsert_workcenter", tag="Master data"
+        ),
         scope="masterdata:write",
         summary="Create or update a work center by your code: capacity, efficiency, costs",
         request_schema=WORK_CENTER,
@@ -74,9 +79,7 @@ class MfgIntegrationMasterdataInbound(models.AbstractModel):
         return self._upsert_workcenter(ctx, body)
 
     def _upsert_workcenter(self, ctx, body, at=""):
-        values = {
-            field: body[key] for key, field in WORK_CENTER_FIELDS.items() if key in body
-        }
+        values = {field: body[key] for key, field in WORK_CENTER_FIELDS.items() if key in body}
         workcenter = self._find(ctx, "workcenter", body["code"])
         created = not workcenter
         if created:

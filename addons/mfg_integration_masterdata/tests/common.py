@@ -42,7 +42,10 @@ class MasterdataCase(ApiCase):
                     (
                         0,
                         0,
-                        {"external_code": "MECH", "record_ref": f"product.category,{cls.category.id}"},
+                        {
+                            "external_code": "MECH",
+                            "record_ref": f"product.category,{cls.category.id}",
+                        },
                     )
                 ],
             }
@@ -84,7 +87,11 @@ class MasterdataCase(ApiCase):
     def events(self, type_name, record):
         """The events of a type about a record, oldest first, as (event, data)."""
         events = self.env["mfg.integration.event"].search(
-            [("type", "=", type_name), ("res_model", "=", record._name), ("res_id", "=", record.id)],
+            [
+                ("type", "=", type_name),
+                ("res_model", "=", record._name),
+                ("res_id", "=", record.id),
+            ],
             order="id",
         )
         return [(event, json.loads(event.data)) for event in events]

@@ -31,7 +31,12 @@ class TestBoms(MasterdataCase):
             "change_number": f"ECN-{revision}",
             "change_reason": f"Why {revision}",
             "operations": [
-                {"code": "OP10", "name": "Assemble", "workcenter": "WC-ASSY", "duration_minutes": 12}
+                {
+                    "code": "OP10",
+                    "name": "Assemble",
+                    "workcenter": "WC-ASSY",
+                    "duration_minutes": 12,
+                }
             ],
             "lines": lines
             or [
@@ -43,8 +48,10 @@ class TestBoms(MasterdataCase):
         return self.plm_api("/masterdata/boms", body)
 
     def boms(self):
-        return self.env["mrp.bom"].with_context(active_test=False).search(
-            [("product_tmpl_id", "=", self.gearbox.product_tmpl_id.id)], order="id"
+        return (
+            self.env["mrp.bom"]
+            .with_context(active_test=False)
+            .search([("product_tmpl_id", "=", self.gearbox.product_tmpl_id.id)], order="id")
         )
 
     def test_a_released_revision_replaces_the_active_bom_and_open_orders_keep_theirs(self):
@@ -98,7 +105,9 @@ class TestBoms(MasterdataCase):
         )
         self.assertEqual([line["quantity"] for line in data["lines"]], [2, 6])
         self.assertEqual(event._envelope(self.plm)["data"]["lines"][0]["component"]["id"], "PN-200")
-        self.assertEqual(event._envelope(self.mes)["data"]["lines"][0]["component"]["id"], "MES-SHAFT")
+        self.assertEqual(
+            event._envelope(self.mes)["data"]["lines"][0]["component"]["id"], "MES-SHAFT"
+        )
         self.assertEqual(
             event._envelope(self.mes)["data"]["operations"][0]["work_center"]["id"], "WC-ASSY"
         )
@@ -141,7 +150,13 @@ class TestBoms(MasterdataCase):
         self.assertEqual(body["errors"][0]["pointer"], "/lines/0/component")
         self.assertIn("Gearbox → Shaft → Gearbox", body["detail"])
         body = self.assertProblem(
-            self.revision("A", lines=[{"component": "PN-300", "quantity": 1}, {"component": "PN-100", "quantity": 1}]),
+            self.revision(
+                "A",
+                lines=[
+                    {"component": "PN-300", "quantity": 1},
+                    {"component": "PN-100", "quantity": 1},
+                ],
+            ),
             422,
             "business-rule",
         )
@@ -150,10 +165,30 @@ class TestBoms(MasterdataCase):
 
     def test_unknown_references_are_refused_naming_the_field(self):
         cases = [
-            ([{"component": "PN-404", "quantity": 1}], {}, "unknown-reference", "/lines/0/component"),
-            ([{"component": "PN-200", "quantity": 1, "unit": "LBR"}], {}, "unmapped-code", "/lines/0/unit"),
-            ([{"component": "PN-200", "quantity": 1, "unit": "KGM"}], {}, "business-rule", "/lines/0/unit"),
-            ([{"component": "PN-200", "quantity": 1, "operation": "OP99"}], {}, "validation-error", "/lines/0/operation"),
+            (
+                [{"component": "PN-404", "quantity": 1}],
+                {},
+                "unknown-reference",
+                "/lines/0/component",
+            ),
+            (
+                [{"component": "PN-200", "quantity": 1, "unit": "LBR"}],
+                {},
+                "unmapped-code",
+                "/lines/0/unit",
+            ),
+            (
+                [{"component": "PN-200", "quantity": 1, "unit": "KGM"}],
+                {},
+                "business-rule",
+                "/lines/0/unit",
+            ),
+            (
+                [{"component": "PN-200", "quantity": 1, "operation": "OP99"}],
+                {},
+                "validation-error",
+                "/lines/0/operation",
+            ),
             (
                 None,
                 {"operations": [{"code": "OP10", "workcenter": "WC-404", "duration_minutes": 1}]},

@@ -47,7 +47,9 @@ class TestItems(MasterdataCase):
                 .create(
                     {
                         "product_tmpl_id": template.id,
-                        "bom_line_ids": [(0, 0, {"product_id": self.component.id, "product_qty": 2})],
+                        "bom_line_ids": [
+                            (0, 0, {"product_id": self.component.id, "product_qty": 2})
+                        ],
                     }
                 )
                 .id,
@@ -71,7 +73,10 @@ class TestItems(MasterdataCase):
             (body["created"], body["changed"], body["previous_revision"]), (False, True, "A")
         )
         self.assertEqual(self.product("PN-1000"), product, "the same product, revised")
-        self.assertEqual((product.name, product.weight, template.mfg_revision), ("Gearbox housing, ribbed", 4.5, "B"))
+        self.assertEqual(
+            (product.name, product.weight, template.mfg_revision),
+            ("Gearbox housing, ribbed", 4.5, "B"),
+        )
         self.assertIn(self.env.ref("purchase_stock.route_warehouse0_buy"), product.route_ids)
         self.assertNotIn(self.env.ref("mrp.route_warehouse0_manufacture"), product.route_ids)
         self.assertEqual(production.state, "confirmed")
@@ -79,7 +84,9 @@ class TestItems(MasterdataCase):
         self.assertEqual(set(moves.mapped("state")) - {"confirmed", "assigned"}, set())
         # the revision history on the product, and its chatter
         self.assertEqual(
-            template.mfg_revision_ids.mapped(lambda r: (r.revision, r.previous_revision, r.change_number)),
+            template.mfg_revision_ids.mapped(
+                lambda r: (r.revision, r.previous_revision, r.change_number)
+            ),
             [("B", "A", "ECN-2"), ("A", False, "ECN-1")],
         )
         self.assertIn("Revision B from PLM-01", template.message_ids[0].body)
@@ -106,7 +113,9 @@ class TestItems(MasterdataCase):
         self.assertEqual((product.name, template.mfg_revision), ("Gearbox housing, ribbed", "B"))
         self.assertEqual(len(template.mfg_revision_ids), 2)
         # the same revision again corrects the item without a new history row
-        status, body, _r = self.item("PN-1000", "B", name="Gearbox housing, ribbed (2)", tracking="lot")
+        status, body, _r = self.item(
+            "PN-1000", "B", name="Gearbox housing, ribbed (2)", tracking="lot"
+        )
         self.assertEqual((status, body["changed"]), (200, False))
         self.assertEqual(len(template.mfg_revision_ids), 2)
 
@@ -132,7 +141,11 @@ class TestItems(MasterdataCase):
 
     def test_the_scope_is_needed(self):
         self.assertProblem(
-            self.api("POST", "/masterdata/items", {"part_number": "X", "revision": "A", "name": "X", "unit": "EA"}),
+            self.api(
+                "POST",
+                "/masterdata/items",
+                {"part_number": "X", "revision": "A", "name": "X", "unit": "EA"},
+            ),
             403,
             "forbidden",
         )

@@ -6,7 +6,13 @@ from .common import INCIDENT_LOGGER, MasterdataCase
 def item(part_number, **values):
     return {
         "kind": "item",
-        "data": {"part_number": part_number, "revision": "A", "name": part_number, "unit": "EA", **values},
+        "data": {
+            "part_number": part_number,
+            "revision": "A",
+            "name": part_number,
+            "unit": "EA",
+            **values,
+        },
     }
 
 
@@ -20,7 +26,8 @@ def bom(parent, components, revision="A"):
             "unit": "EA",
             "operations": [{"code": "OP10", "workcenter": "WC-LOAD", "duration_minutes": 5}],
             "lines": [
-                {"component": component, "quantity": 2, "operation": "OP10"} for component in components
+                {"component": component, "quantity": 2, "operation": "OP10"}
+                for component in components
             ],
         },
     }
@@ -80,7 +87,9 @@ class TestLoads(MasterdataCase):
                 10: ("validation-error", "/records/10/data"),
             },
         )
-        self.assertIn("'revision' is a required property", outcomes[10]["problem"]["errors"][0]["detail"])
+        self.assertIn(
+            "'revision' is a required property", outcomes[10]["problem"]["errors"][0]["detail"]
+        )
         # what the load made
         parent = self.product("LD-100")
         active_bom = self.env["mrp.bom"]._bom_find(parent)[parent]
@@ -120,13 +129,16 @@ class TestLoads(MasterdataCase):
                     item("LD-700"),
                     {
                         "kind": "supplier_terms",
-                        "data": {"supplier": {"id": "S", "name": "S"}, "product": "LD-700", "price": 1, "currency": "EUR"},
+                        "data": {
+                            "supplier": {"id": "S", "name": "S"},
+                            "product": "LD-700",
+                            "price": 1,
+                            "currency": "EUR",
+                        },
                     },
                 ],
                 key=key,
                 client=client,
             )
         self.assertEqual([r["status"] for r in result["results"]], ["done", "failed"])
-        self.assertEqual(
-            result["results"][1]["problem"]["type"], "/api/mfg/v1/problems/forbidden"
-        )
+        self.assertEqual(result["results"][1]["problem"]["type"], "/api/mfg/v1/problems/forbidden")

@@ -69,13 +69,18 @@ class TestWorkcentersAndSuppliers(MasterdataCase):
         self.assertEqual((status, answer["created"]), (200, True), answer)
         # a price break from 100 pieces, and a cheaper one that starts next month
         next_month = fields.Date.add(fields.Date.today(), months=1)
-        for values in ({"min_quantity": 100, "price": 11}, {"min_quantity": 100, "price": 9, "valid_from": str(next_month)}):
+        for values in (
+            {"min_quantity": 100, "price": 11},
+            {"min_quantity": 100, "price": 9, "valid_from": str(next_month)},
+        ):
             status, answer, _r = self.plm_api("/masterdata/supplier-terms", {**terms, **values})
             self.assertEqual((status, answer["created"]), (200, True), answer)
         # the same terms again update the break they name
         status, answer, _r = self.plm_api("/masterdata/supplier-terms", {**terms, "price": 12.0})
         self.assertEqual((status, answer["created"]), (200, False), answer)
-        supplier = self.env["mfg.integration.mapping"].resolve_record(self.plm, "supplier", "SUP-77")
+        supplier = self.env["mfg.integration.mapping"].resolve_record(
+            self.plm, "supplier", "SUP-77"
+        )
         sellers = product.seller_ids.filtered(lambda s: s.partner_id == supplier)
         self.assertEqual(
             sorted(sellers.mapped(lambda s: (s.min_qty, s.price, s.product_code, s.delay))),
@@ -113,15 +118,29 @@ class TestWorkcentersAndSuppliers(MasterdataCase):
             "price": 1,
             "currency": self.env.company.currency_id.name,
         }
-        inactive = self.env["res.currency"].with_context(active_test=False).search(
-            [("active", "=", False)], limit=1
+        inactive = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("active", "=", False)], limit=1)
         )
         for values, slug, pointer in (
             ({}, "unknown-reference", "/supplier/name"),
-            ({"currency": "QQQ", "supplier": {"id": "SUP-88", "name": "X"}}, "business-rule", "/currency"),
-            ({"currency": inactive.name, "supplier": {"id": "SUP-88", "name": "X"}}, "business-rule", "/currency"),
             (
-                {"supplier": {"id": "SUP-88", "name": "X"}, "valid_from": "2026-02-01", "valid_to": "2026-01-01"},
+                {"currency": "QQQ", "supplier": {"id": "SUP-88", "name": "X"}},
+                "business-rule",
+                "/currency",
+            ),
+            (
+                {"currency": inactive.name, "supplier": {"id": "SUP-88", "name": "X"}},
+                "business-rule",
+                "/currency",
+            ),
+            (
+                {
+                    "supplier": {"id": "SUP-88", "name": "X"},
+                    "valid_from": "2026-02-01",
+                    "valid_to": "2026-01-01",
+                },
                 "business-rule",
                 "/valid_to",
             ),
