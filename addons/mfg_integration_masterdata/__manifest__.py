@@ -19,6 +19,7 @@
         "views/item_revision_views.xml",
         "views/product_views.xml",
         "views/mrp_bom_views.xml",
+        "views/mapping_template_views.xml",
         "views/menus.xml",
     ],
 }
