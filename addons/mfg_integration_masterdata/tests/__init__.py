@@ -4,3 +4,4 @@ from . import test_workcenters_and_suppliers
 from . import test_loads
 from . import test_broker
 from . import test_mapping_templates
+from . import test_catalog
