@@ -17,7 +17,7 @@ from ..schemas import (
     TEXT,
     answer,
 )
-from .common import cycle_problem, revision_key, stale_revision
+from .common import cycle_problem, revision_key, stale_revision, wait_for_writers_of
 
 BOM_REVISION = {
     "type": "object",
@@ -130,13 +130,11 @@ class MfgIntegrationMasterdataInbound(models.AbstractModel):
 
     def _release_bom(self, ctx, body, at=""):
         system = ctx._system_required()
+        # revisions of one item are applied in turn: the later sees the earlier
+        wait_for_writers_of(self.env, "masterdata.bom", system, body["parent"])
         parent = ctx.resolve("product", body["parent"], f"{at}/parent")
         template = parent.product_tmpl_id
         Bom = self.env["mrp.bom"]
-        # revisions of one item are applied in turn: the later waits for the earlier
-        self.env.cr.execute(
-            "SELECT id FROM product_template WHERE id = %s FOR UPDATE", [template.id]
-        )
         revisions = Bom._mfg_revisions(template, system)
         same = revisions.filtered(lambda bom: bom.mfg_revision == body["revision"])
         if same:

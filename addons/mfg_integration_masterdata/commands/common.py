@@ -3,12 +3,14 @@ system, and the handler model. Handlers run as the client's technical user
 inside the pipeline's savepoint: any error leaves nothing behind."""
 
 import re
+import zlib
 
 from odoo import models
 
 from odoo.addons.mfg_integration_command.context import mapping_problem
 from odoo.addons.mfg_integration_command.problems import CommandProblem
 from odoo.addons.mfg_integration_core.exceptions import MappingError
+from odoo.addons.mfg_integration_core.write_locks import wait_for_writers
 from odoo.addons.mfg_integration_mrp.commands.common import business_error
 
 REVISION_PARTS = re.compile(r"\d+|[A-Za-z]+")
@@ -37,6 +39,13 @@ def cycle_problem(detail, pointer):
     problem = business_error(detail, pointer)
     problem.incident_category = "bom_cycle"
     return problem
+
+
+def wait_for_writers_of(env, kind, system, external_id):
+    """Take turns with other writers of what system calls external_id (two
+    first publications of one part number would both create it)."""
+    key = zlib.crc32(f"{system.id}:{external_id}".encode()) - 2**31
+    wait_for_writers(env.cr, kind, [key or 1])
 
 
 class MfgIntegrationMasterdataInbound(models.AbstractModel):

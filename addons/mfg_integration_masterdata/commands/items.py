@@ -14,7 +14,7 @@ from ..schemas import (
     TEXT,
     answer,
 )
-from .common import business_error, revision_key, stale_revision
+from .common import business_error, revision_key, stale_revision, wait_for_writers_of
 
 # the PLM's item types: (Odoo product type, tracked in stock)
 ITEM_TYPES = {
@@ -99,6 +99,7 @@ class MfgIntegrationMasterdataInbound(models.AbstractModel):
     def _upsert_item(self, ctx, body, at=""):
         """Create the item, or apply a revision to the product Odoo has for it."""
         system = ctx._system_required()
+        wait_for_writers_of(self.env, "masterdata.item", system, body["part_number"])
         product = self._find(ctx, "product", body["part_number"])
         template = product.product_tmpl_id
         previous = template.mfg_revision or None

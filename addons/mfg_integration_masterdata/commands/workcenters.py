@@ -5,6 +5,7 @@ from odoo import api, models
 from odoo.addons.mfg_integration_command.commands import Command, CommandResult, Rest
 
 from ..schemas import EXTERNAL_ID, NAME, answer
+from .common import wait_for_writers_of
 
 WORK_CENTER = {
     "type": "object",
@@ -80,6 +81,7 @@ class MfgIntegrationMasterdataInbound(models.AbstractModel):
 
     def _upsert_workcenter(self, ctx, body, at=""):
         values = {field: body[key] for key, field in WORK_CENTER_FIELDS.items() if key in body}
+        wait_for_writers_of(self.env, "masterdata.workcenter", ctx._system_required(), body["code"])
         workcenter = self._find(ctx, "workcenter", body["code"])
         created = not workcenter
         if created:
