@@ -37,15 +37,21 @@ ITEM = {
         "description": TEXT,
         "unit": {**CODE, "description": "Your unit code (value map 'uom')."},
         "category": {**CODE, "description": "Your category code (value map 'product.category')."},
-        "type": {"enum": list(ITEM_TYPES), "default": "stocked"},
-        "tracking": {"enum": ["none", "lot", "serial"], "default": "none"},
+        "type": {
+            "enum": list(ITEM_TYPES),
+            "description": "Default for a new item: stocked; a revision without it keeps it.",
+        },
+        "tracking": {
+            "enum": ["none", "lot", "serial"],
+            "description": "Default for a new item: none; a revision without it keeps it.",
+        },
         "make_or_buy": {
             "enum": ["make", "buy"],
             "description": "Sets the Manufacture or the Buy route (the other is removed).",
         },
         "weight": {"type": "number", "minimum": 0, "maximum": 1e6, "description": "In kg."},
         "barcode": {"type": "string", "minLength": 1, "maxLength": 128},
-        "active": {"type": "boolean", "default": True},
+        "active": {"type": "boolean", "description": "Default for a new item: true."},
         "change_number": CHANGE_NUMBER,
     },
 }
@@ -116,12 +122,18 @@ class MfgIntegrationMasterdataInbound(models.AbstractModel):
             "default_code": body["part_number"],
             "uom_id": uom.id,
             "uom_po_id": uom.id,
-            "tracking": body.get("tracking", "none"),
-            "active": body.get("active", True),
             "mfg_revision": body["revision"],
         }
-        values["type"], values["is_storable"] = ITEM_TYPES[body.get("type", "stocked")]
-        if values["type"] == "service" and values["tracking"] != "none":
+        # what a revision leaves out keeps its value; a new item takes the defaults
+        for key, default in (("tracking", "none"), ("active", True), ("type", "stocked")):
+            if key in body or not product:
+                values[key] = body.get(key, default)
+        if "type" in values:
+            values["type"], values["is_storable"] = ITEM_TYPES[values["type"]]
+        if (
+            values.get("type", template.type) == "service"
+            and values.get("tracking", template.tracking) != "none"
+        ):
             raise business_error("A service cannot be tracked by lot or serial.", f"{at}/tracking")
         if "description" in body:
             values["description"] = body["description"]

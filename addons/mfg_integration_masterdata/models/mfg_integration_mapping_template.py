@@ -378,6 +378,7 @@ class MfgIntegrationMappingDrift(models.TransientModel):
     external_code = fields.Char(string="Code or Setting", readonly=True)
     template_value = fields.Char(string="In the Template", readonly=True)
     system_value = fields.Char(string="In the Plant", readonly=True)
+    company_id = fields.Many2one(related="system_id.company_id", store=True)
 
     @api.model
     def _report(self, template, systems):

@@ -63,7 +63,6 @@ class TestItems(MasterdataCase):
             "B",
             name="Gearbox housing, ribbed",
             category="MECH",
-            tracking="lot",
             make_or_buy="buy",
             weight=4.5,
             change_number="ECN-2",
@@ -74,8 +73,9 @@ class TestItems(MasterdataCase):
         )
         self.assertEqual(self.product("PN-1000"), product, "the same product, revised")
         self.assertEqual(
-            (product.name, product.weight, template.mfg_revision),
-            ("Gearbox housing, ribbed", 4.5, "B"),
+            (product.name, product.weight, product.tracking, template.mfg_revision),
+            ("Gearbox housing, ribbed", 4.5, "lot", "B"),
+            "what the revision leaves out (tracking) keeps its value",
         )
         self.assertIn(self.env.ref("purchase_stock.route_warehouse0_buy"), product.route_ids)
         self.assertNotIn(self.env.ref("mrp.route_warehouse0_manufacture"), product.route_ids)
@@ -103,9 +103,7 @@ class TestItems(MasterdataCase):
         self.assertEqual(event._envelope(self.mes)["data"]["product"]["id"], "MES-HSG")
 
         # a unit change on an item with stock moves is refused, naming the field
-        body = self.assertProblem(
-            self.item("PN-1000", "C", unit="KGM", tracking="lot"), 422, "business-rule"
-        )
+        body = self.assertProblem(self.item("PN-1000", "C", unit="KGM"), 422, "business-rule")
         self.assertEqual(body["errors"][0]["pointer"], "/unit")
         # an older revision is refused as a conflict, and changes nothing
         body = self.assertProblem(self.item("PN-1000", "A.9", name="Old"), 409, "conflict")
@@ -113,9 +111,7 @@ class TestItems(MasterdataCase):
         self.assertEqual((product.name, template.mfg_revision), ("Gearbox housing, ribbed", "B"))
         self.assertEqual(len(template.mfg_revision_ids), 2)
         # the same revision again corrects the item without a new history row
-        status, body, _r = self.item(
-            "PN-1000", "B", name="Gearbox housing, ribbed (2)", tracking="lot"
-        )
+        status, body, _r = self.item("PN-1000", "B", name="Gearbox housing, ribbed (2)")
         self.assertEqual((status, body["changed"]), (200, False))
         self.assertEqual(len(template.mfg_revision_ids), 2)
 
