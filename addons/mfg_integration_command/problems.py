@@ -170,6 +170,10 @@ class Outcome:
 class CommandProblem(Exception):
     """Raise from a handler to refuse the command with a problem document."""
 
+    # the incident category a failed batch item is reported in; None: the
+    # category of its slug (an addon that owns a category sets it on a problem)
+    incident_category = None
+
     def __init__(self, slug, detail, errors=None, headers=None, **extensions):
         kind, status, title, _meaning = PROBLEM_TYPES[slug]
         super().__init__(detail)

@@ -30,7 +30,7 @@ def report_problem(env, problem, system, **kwargs):
     if problem.slug in MAPPING_TYPES and value is not None and extensions.get("kind"):
         mapping = (MAPPING_TYPES[problem.slug], extensions["kind"], str(value))
     return env["mfg.integration.incident"]._report(
-        PROBLEM_CATEGORIES.get(problem.slug, "inbound_failed"),
+        problem.incident_category or PROBLEM_CATEGORIES.get(problem.slug, "inbound_failed"),
         problem.detail,
         key=f"{extensions.get('kind')}|{value}" if value is not None else problem.detail,
         system=system or None,
