@@ -1,0 +1,214 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+BUSINESS_PROCESSES = [
+    ("demand_to_production", "Demand to production"),
+    ("procure_to_receipt", "Procure to receipt"),
+    ("inventory", "Inventory"),
+    ("quality_containment", "Quality containment"),
+    ("order_to_ship", "Order to ship"),
+    ("master_data", "Master data"),
+    ("maintenance", "Maintenance"),
+    ("finance", "Finance"),
+    ("platform", "Integration platform"),
+]
+COEXISTENCE_MODES = [
+    ("legacy", "Legacy"),
+    ("shadow", "Shadow"),
+    ("dual_run", "Dual run"),
+    ("cut_over", "Cut over"),
+    ("retired", "Retired"),
+]
+CLASSIFICATIONS = [
+    ("public", "Public"),
+    ("internal", "Internal"),
+    ("confidential", "Confidential"),
+    ("restricted", "Restricted"),
+]
+# the fields whose change alters what the request path does (its cached policy)
+POLICY_FIELDS = {"code", "mode", "classification", "redacted_pointers", "successor_id", "active"}
+
+
+class MfgIntegrationInterface(models.Model):
+    """One business interface: the commands, event types, endpoints, sinks
+    and queues that together carry one exchange between systems, with who
+    owns it, how critical it is and where it stands in the migration."""
+
+    _name = "mfg.integration.interface"
+    _description = "Integration Interface"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "migration_wave, code"
+
+    code = fields.Char(required=True, tracking=True, index=True)
+    name = fields.Char(required=True, tracking=True, translate=True)
+    active = fields.Boolean(default=True, tracking=True)
+    business_process = fields.Selection(BUSINESS_PROCESSES, required=True, tracking=True)
+    direction = fields.Selection(
+        [
+            ("inbound", "Inbound (into Odoo)"),
+            ("outbound", "Outbound (from Odoo)"),
+            ("bidirectional", "Both ways"),
+        ],
+        required=True,
+        default="inbound",
+        tracking=True,
+    )
+    source_system_id = fields.Many2one(
+        "mfg.integration.system", string="Source System", ondelete="restrict", tracking=True
+    )
+    target_system_id = fields.Many2one(
+        "mfg.integration.system", string="Target System", ondelete="restrict", tracking=True
+    )
+    owner_id = fields.Many2one(
+        "res.users",
+        string="Owner",
+        tracking=True,
+        help="Answers for the interface: its changes, its service levels, its retirement.",
+    )
+    support_team = fields.Char(tracking=True, help="Who is called when the interface fails.")
+    criticality = fields.Selection(
+        [("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")],
+        required=True,
+        default="medium",
+        tracking=True,
+    )
+    latency_class = fields.Selection(
+        [("real_time", "Real time"), ("near_real_time", "Near real time"), ("batch", "Batch")],
+        required=True,
+        default="near_real_time",
+        tracking=True,
+    )
+    freshness_objective_minutes = fields.Integer(
+        string="Freshness Objective (min)",
+        tracking=True,
+        help="The oldest a change may be when it arrives.",
+    )
+    rpo_minutes = fields.Integer(
+        string="RPO (min)", tracking=True, help="Recovery point objective: data that may be lost."
+    )
+    rto_minutes = fields.Integer(
+        string="RTO (min)", tracking=True, help="Recovery time objective: how long it may be down."
+    )
+    classification = fields.Selection(
+        CLASSIFICATIONS,
+        required=True,
+        default="internal",
+        tracking=True,
+        help="Restricted: the message log keeps no payload, only metadata. Confidential: "
+        "the values at the Redacted Pointers are masked in the message log.",
+    )
+    redacted_pointers = fields.Text(
+        tracking=True,
+        help="Confidential interfaces: one JSON pointer per line (RFC 6901, * for every "
+        "item), e.g. /lot_name or /lines/*/quantity; masked in logged payloads.",
+    )
+    migration_wave = fields.Integer(default=1, tracking=True, aggregator=False)
+    mode = fields.Selection(
+        COEXISTENCE_MODES,
+        string="Coexistence Mode",
+        required=True,
+        default="cut_over",
+        tracking=True,
+        help="Legacy: the old link carries the traffic. Shadow: ours is applied and rolled "
+        "back, what it would have done is recorded. Dual run: both live. Cut over: ours "
+        "only. Retired: its commands answer 410 Gone, naming the successor.",
+    )
+    successor_id = fields.Many2one(
+        "mfg.integration.interface",
+        string="Successor",
+        tracking=True,
+        help="What replaces a retired interface; named in the 410 problem document.",
+    )
+    notes = fields.Html()
+    member_ids = fields.One2many("mfg.integration.interface.member", "interface_id")
+    member_count = fields.Integer(compute="_compute_member_count")
+    shadow_run_count = fields.Integer(compute="_compute_shadow_run_count")
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    count = fields.Integer(default=1, help="For counting in pivot and graph views.")
+
+    _sql_constraints = [
+        ("code_company_uniq", "unique(code, company_id)", "An interface code is used once."),
+    ]
+
+    @api.constrains("redacted_pointers")
+    def _check_redacted_pointers(self):
+        for interface in self:
+            for pointer in interface._pointers():
+                if not pointer.startswith("/"):
+                    raise ValidationError(
+                        _("'%s' is not a JSON pointer: it must start with '/'.", pointer)
+                    )
+
+    @api.constrains("successor_id")
+    def _check_successor(self):
+        if self._has_cycle("successor_id"):
+            raise ValidationError(_("An interface cannot succeed itself, even through others."))
+
+    def _pointers(self):
+        self.ensure_one()
+        return tuple(
+            line.strip() for line in (self.redacted_pointers or "").splitlines() if line.strip()
+        )
+
+    def _compute_member_count(self):
+        groups = dict(
+            self.env["mfg.integration.interface.member"]._read_group(
+                [("interface_id", "in", self.ids)], ["interface_id"], ["__count"]
+            )
+        )
+        for interface in self:
+            interface.member_count = groups.get(interface, 0)
+
+    def _compute_shadow_run_count(self):
+        groups = dict(
+            self.env["mfg.integration.shadow.run"]._read_group(
+                [("interface_id", "in", self.ids)], ["interface_id"], ["__count"]
+            )
+        )
+        for interface in self:
+            interface.shadow_run_count = groups.get(interface, 0)
+
+    @api.depends("code", "name")
+    def _compute_display_name(self):
+        for interface in self:
+            interface.display_name = f"[{interface.code}] {interface.name}"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        interfaces = super().create(vals_list)
+        self.env.registry.clear_cache()  # the request path's policy cache
+        return interfaces
+
+    def write(self, vals):
+        result = super().write(vals)
+        if POLICY_FIELDS & set(vals):
+            self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result
+
+    def action_view_members(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Members of %s", self.code),
+            "res_model": "mfg.integration.interface.member",
+            "view_mode": "list,form",
+            "domain": [("interface_id", "=", self.id)],
+            "context": {"default_interface_id": self.id},
+        }
+
+    def action_view_shadow_runs(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Shadow runs of %s", self.code),
+            "res_model": "mfg.integration.shadow.run",
+            "view_mode": "list,form",
+            "domain": [("interface_id", "=", self.id)],
+        }
