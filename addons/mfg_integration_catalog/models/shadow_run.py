@@ -111,11 +111,13 @@ class MfgIntegrationShadowRun(models.Model):
         records = self.env[model_name].sudo().with_context(active_test=False).browse(ids)
         names = [name for name in OBSERVED_FIELDS if name in records._fields]
         values = {}
-        for record in records.exists():
-            row = {"name": record.display_name}
-            for name, value in zip(names, record.read(names)[0].values(), strict=False):
+        for read in records.exists().read(names + ["display_name"]):
+            row = {"name": read["display_name"]}
+            for name in names:
+                value = read[name]
+                # a many2one as its name: what a person compares
                 row[name] = value[1] if isinstance(value, tuple | list) and value else value
-            values[record.id] = row
+            values[read["id"]] = row
         return values
 
     @api.model
