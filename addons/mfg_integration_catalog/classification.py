@@ -7,9 +7,7 @@ def redact_pointers(document, pointers):
     """A copy of a JSON document with the values at these JSON pointers
     (RFC 6901; ``*`` stands for every member or item) replaced by ``***``."""
     for pointer in pointers:
-        tokens = [
-            token.replace("~1", "/").replace("~0", "~") for token in pointer.split("/")[1:]
-        ]
+        tokens = [token.replace("~1", "/").replace("~0", "~") for token in pointer.split("/")[1:]]
         document = _redact(document, tokens)
     return document
 

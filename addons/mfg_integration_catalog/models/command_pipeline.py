@@ -212,8 +212,11 @@ class MfgIntegrationCommand(models.AbstractModel):
     def _record(self, invocation, response, state, latency_ms):
         """The message log keeps what the interface's classification allows."""
         policy = invocation.command and self._interface_policy(invocation.command.name)
+        pipeline = self
         if policy and policy.classification in ("restricted", "confidential"):
-            self = self.with_context(
+            pipeline = self.with_context(
                 mfg_log_classification=(policy.classification, policy.pointers)
             )
-        return super(MfgIntegrationCommand, self)._record(invocation, response, state, latency_ms)
+        return super(MfgIntegrationCommand, pipeline)._record(
+            invocation, response, state, latency_ms
+        )

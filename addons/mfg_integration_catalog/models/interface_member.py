@@ -127,8 +127,9 @@ class MfgIntegrationInterfaceMember(models.Model):
         the installed addons declare that belongs to an interface."""
         found = {}
         company = self.env.company.id
-        for name in sorted({c.name for c in self.env["mfg.integration.command"]._command_table()
-                            .values()}):
+        # a command's versions are one member: an interface owns the command
+        commands = self.env["mfg.integration.command"]._command_table().values()
+        for name in sorted({command.name for command in commands}):
             found[("command", name)] = (name, False, False, company)
         for kind, model_name in RECORD_SOURCES.items():
             if model_name not in self.env:
@@ -204,8 +205,12 @@ class MfgIntegrationInterfaceMember(models.Model):
     @api.model
     def _suite_flow_commands(self):
         """{flow: {command names}} of the manufacturing addon, where installed."""
-        module = self.env["ir.module.module"].sudo().search(
-            [("name", "=", "mfg_integration_mrp"), ("state", "in", ("installed", "to upgrade"))]
+        module = (
+            self.env["ir.module.module"]
+            .sudo()
+            .search(
+                [("name", "=", "mfg_integration_mrp"), ("state", "in", ("installed", "to upgrade"))]
+            )
         )
         if not module:
             return {}

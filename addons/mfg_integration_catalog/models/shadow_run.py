@@ -41,7 +41,9 @@ class MfgIntegrationShadowRun(models.Model):
     created_count = fields.Integer(string="Records Created")
     changed_count = fields.Integer(string="Records Changed")
     event_count = fields.Integer(string="Events")
-    effects = fields.Json(string="Effects Data", help="Records created and changed (before/after), events, rows.")
+    effects = fields.Json(
+        string="Effects Data", help="Records created and changed (before/after), and events."
+    )
     effects_text = fields.Text(string="Effects", compute="_compute_effects_text")
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True

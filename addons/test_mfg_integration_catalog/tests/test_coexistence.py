@@ -48,8 +48,9 @@ class TestRetired(CatalogCase):
         log = self.last_log()
         self.assertEqual((log.status, log.http_status, log.system_id), ("rejected", 410, self.mes))
         # a caller without a key learns nothing of the catalog
-        self.assertProblem(self.api("POST", "/production-orders", {}, key=False), 401,
-                           "unauthenticated")
+        self.assertProblem(
+            self.api("POST", "/production-orders", {}, key=False), 401, "unauthenticated"
+        )
         # back in service: the same command is applied
         self.production_interface.mode = "cut_over"
         status, body, _response = self.create_order("PLN-G1", 5)
@@ -68,8 +69,9 @@ class TestRetired(CatalogCase):
             }
         )
         message = ReceivedMessage(
-            body=json.dumps({"id": "PLN-G2", "product": "FG-100", "quantity": 2,
-                             "unit": "EA"}).encode(),
+            body=json.dumps(
+                {"id": "PLN-G2", "product": "FG-100", "quantity": 2, "unit": "EA"}
+            ).encode(),
             headers={"ce-type": "production_order.create", "ce-specversion": "1.0"},
             content_type="application/json",
             message_id=str(uuid.uuid4()),
@@ -136,8 +138,10 @@ class TestShadow(CatalogCase):
         run = self.env["mfg.integration.shadow.run"].search(
             [("correlation_id", "=", response.headers["X-Correlation-ID"])]
         )
-        self.assertEqual((run.interface_id, run.command, run.outcome),
-                         (self.production_interface, "production_order.create.v1", "applied"))
+        self.assertEqual(
+            (run.interface_id, run.command, run.outcome),
+            (self.production_interface, "production_order.create.v1", "applied"),
+        )
         created = {row["model"]: row for row in run.effects["created"]}
         self.assertEqual(created["mrp.production"]["product_qty"], 12)
         self.assertEqual(created["mrp.production"]["state"], "confirmed")
@@ -181,15 +185,19 @@ class TestShadow(CatalogCase):
         self.assertEqual(
             changed["mrp.production"]["changes"]["qty_producing"], {"before": 0.0, "after": 4.0}
         )
-        self.assertIn("LOT-S2", [row["name"] for row in run.effects["created"]
-                                 if row["model"] == "stock.lot"])
+        self.assertIn(
+            "LOT-S2", [row["name"] for row in run.effects["created"] if row["model"] == "stock.lot"]
+        )
 
     def test_a_refusal_in_shadow_is_recorded_and_answered(self):
         self.production_interface.mode = "shadow"
         before = self.table_contents()
         body = self.assertProblem(
-            self.api("POST", "/production-orders",
-                     {"id": "PLN-S3", "product": "FG-100", "quantity": 1, "unit": "LBR"}),
+            self.api(
+                "POST",
+                "/production-orders",
+                {"id": "PLN-S3", "product": "FG-100", "quantity": 1, "unit": "LBR"},
+            ),
             422,
             "unmapped-code",
         )

@@ -3,6 +3,7 @@ from email.utils import parsedate_to_datetime
 
 import http_sf
 
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from .common import CatalogCase
@@ -75,6 +76,6 @@ class TestVersions(CatalogCase):
         self.assertEqual(self.last_log().http_status, 410)
 
     def test_a_deprecated_version_names_its_successor(self):
-        with self.assertRaises(Exception):
+        with self.assertRaisesRegex(ValidationError, "names its successor"):
             self.v2.write({"state": "deprecated"})
             self.env.flush_all()
