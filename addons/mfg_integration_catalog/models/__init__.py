@@ -5,3 +5,4 @@ from . import shadow_run
 from . import command_pipeline
 from . import message_log
 from . import telemetry
+from . import interface_rollback

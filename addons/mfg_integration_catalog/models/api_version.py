@@ -31,7 +31,7 @@ def _midnight_utc(day):
 class MfgIntegrationApiVersion(models.Model):
     _name = "mfg.integration.api.version"
     _description = "Integration API Version"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "mfg.integration.audited"]
     _order = "number"
 
     name = fields.Char(compute="_compute_name", store=True)

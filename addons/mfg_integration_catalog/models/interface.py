@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 BUSINESS_PROCESSES = [
     ("demand_to_production", "Demand to production"),
@@ -36,7 +36,7 @@ class MfgIntegrationInterface(models.Model):
 
     _name = "mfg.integration.interface"
     _description = "Integration Interface"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "mfg.integration.audited"]
     _order = "migration_wave, code"
 
     code = fields.Char(required=True, tracking=True, index=True)
@@ -113,6 +113,12 @@ class MfgIntegrationInterface(models.Model):
         "back, what it would have done is recorded. Dual run: both live. Cut over: ours "
         "only. Retired: its commands answer 410 Gone, naming the successor.",
     )
+    previous_mode = fields.Selection(
+        COEXISTENCE_MODES,
+        readonly=True,
+        copy=False,
+        help="The mode before the last change: what a rollback returns to.",
+    )
     successor_id = fields.Many2one(
         "mfg.integration.interface",
         string="Successor",
@@ -182,6 +188,9 @@ class MfgIntegrationInterface(models.Model):
         return interfaces
 
     def write(self, vals):
+        if "mode" in vals and "previous_mode" not in vals:
+            for interface in self.filtered(lambda i: i.mode != vals["mode"]):
+                super(MfgIntegrationInterface, interface).write({"previous_mode": interface.mode})
         result = super().write(vals)
         if POLICY_FIELDS & set(vals):
             self.env.registry.clear_cache()
@@ -191,6 +200,52 @@ class MfgIntegrationInterface(models.Model):
         result = super().unlink()
         self.env.registry.clear_cache()
         return result
+
+    # ------------------------------------------------------------------
+    # Rollback
+    # ------------------------------------------------------------------
+    def action_rollback(self):
+        """Ask for the reason, then put the interface back to its previous mode."""
+        self.ensure_one()
+        if not self.previous_mode:
+            raise UserError(_("%s has no previous mode to return to.", self.display_name))
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Roll back %s", self.code),
+            "res_model": "mfg.integration.interface.rollback",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_interface_id": self.id},
+        }
+
+    def _rollback(self, reason):
+        """Back to the previous mode: the chatter and the audit trail say why,
+        and the owner and the connected systems' owners get an activity."""
+        self.ensure_one()
+        if not self.previous_mode:
+            raise UserError(_("%s has no previous mode to return to.", self.display_name))
+        labels = dict(self._fields["mode"]._description_selection(self.env))
+        left, back = self.mode, self.previous_mode
+        self.write({"mode": back})
+        summary = _(
+            "Rolled back from %(left)s to %(back)s: %(reason)s",
+            left=labels[left],
+            back=labels[back],
+            reason=reason,
+        )
+        self.env["mfg.integration.audit.log"]._record(
+            "rollback", self, {self.id: {"mode": [left, back]}}, summary=summary
+        )
+        self.message_post(body=summary)
+        to_notify = self.owner_id | self.source_system_id.owner_id | self.target_system_id.owner_id
+        for user in to_notify:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=user.id,
+                summary=_("%s rolled back to %s", self.code, labels[back]),
+                note=summary,
+            )
+        return True
 
     def action_view_members(self):
         self.ensure_one()

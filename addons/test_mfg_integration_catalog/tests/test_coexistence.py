@@ -1,7 +1,8 @@
 import json
 import uuid
 
-from odoo.tests import tagged
+from odoo.exceptions import UserError
+from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
 from odoo.addons.mfg_integration_broker.amqp import ReceivedMessage
@@ -207,3 +208,50 @@ class TestShadow(CatalogCase):
         )
         self.assertEqual(run.outcome, "refused")
         self.assertIn("LBR", run.problem)
+
+
+@tagged("post_install", "-at_install")
+class TestRollback(CatalogCase):
+    def test_a_rollback_returns_to_the_previous_mode_with_its_reason_audit_and_activities(self):
+        consultant = new_test_user(
+            self.env,
+            login="rollback_consultant",
+            groups="mfg_integration_catalog.group_integration_consultant",
+        )
+        owner = new_test_user(self.env, login="interface_owner", groups="base.group_user")
+        mes_owner = new_test_user(self.env, login="mes_owner", groups="base.group_user")
+        self.mes.owner_id = mes_owner
+        interface = self.production_interface.with_user(consultant)
+        interface.write({"owner_id": owner.id, "source_system_id": self.mes.id, "mode": "shadow"})
+        interface.mode = "dual_run"
+        self.assertEqual(interface.previous_mode, "shadow")
+        action = interface.action_rollback()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(consultant)
+            .with_context(action["context"])
+            .create({"reason": "Lot numbers differ on partial confirmations"})
+        )
+        wizard.action_confirm()
+        self.assertEqual((interface.mode, interface.previous_mode), ("shadow", "dual_run"))
+        audit = self.env["mfg.integration.audit.log"].search(
+            [
+                ("model", "=", interface._name),
+                ("res_id", "=", interface.id),
+                ("action", "=", "rollback"),
+            ]
+        )
+        self.assertEqual(audit.user_id, consultant)
+        self.assertEqual(json.loads(audit.changes), {"mode": ["dual_run", "shadow"]})
+        self.assertIn("Lot numbers differ on partial confirmations", audit.summary)
+        activities = interface.activity_ids
+        self.assertEqual(activities.user_id, owner | mes_owner)
+        self.assertIn("Lot numbers differ", activities[0].note)
+        self.assertIn("Lot numbers differ", interface.message_ids[0].body)
+        # the request path follows at once: shadow again
+        status, _body, response = self.create_order("PLN-RB1", 1)
+        self.assertEqual((status, response.headers.get("Mfg-Coexistence")), (201, "shadow"))
+
+    def test_an_interface_that_never_changed_mode_cannot_be_rolled_back(self):
+        with self.assertRaisesRegex(UserError, "no previous mode"):
+            self.production_interface.action_rollback()
