@@ -6,3 +6,4 @@ from . import command_pipeline
 from . import message_log
 from . import telemetry
 from . import interface_rollback
+from . import redundant_link

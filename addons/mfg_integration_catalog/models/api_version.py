@@ -14,6 +14,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+# days before a sunset when each client that still calls the version hears of it
+SUNSET_NOTICE_DAYS = (30, 7)
 POLICY_FIELDS = {
     "number",
     "state",
@@ -106,6 +108,43 @@ class MfgIntegrationApiVersion(models.Model):
         self.env.registry.clear_cache()
         return result
 
+    @api.model
+    def _notify_upcoming_sunsets(self):
+        """Daily: the owner of each client that still calls a deprecated
+        version gets an activity 30 days, and again 7 days, before its sunset."""
+        today = fields.Date.context_today(self)
+        versions = self.sudo().search([("state", "=", "deprecated"), ("sunset_date", ">", today)])
+        for version in versions:
+            days_left = (version.sunset_date - today).days
+            notice = min((days for days in SUNSET_NOTICE_DAYS if days_left <= days), default=0)
+            if not notice:
+                continue
+            for usage in version.usage_ids.filtered(
+                lambda u, notice=notice: not u.notice_days or u.notice_days > notice
+            ):
+                client = usage.client_id
+                client.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    date_deadline=version.sunset_date,
+                    user_id=client.owner_id.id,
+                    summary=_(
+                        "API %(version)s ends on %(sunset)s",
+                        version=version.name,
+                        sunset=version.sunset_date,
+                    ),
+                    note=_(
+                        "%(client)s called %(version)s %(count)s times, last on %(last)s. "
+                        "From %(sunset)s it answers 410 Gone: move to %(successor)s.",
+                        client=client.name,
+                        version=version.name,
+                        count=usage.request_count,
+                        last=usage.last_used,
+                        sunset=version.sunset_date,
+                        successor=version.successor_id.name,
+                    ),
+                )
+                usage.notice_days = notice
+
     def _lifecycle_headers(self):
         """The headers a deprecated version's responses carry."""
         self.ensure_one()
@@ -140,6 +179,9 @@ class MfgIntegrationApiVersionUsage(models.Model):
     client_id = fields.Many2one("mfg.integration.client", required=True, ondelete="cascade")
     request_count = fields.Integer(string="Requests")
     last_used = fields.Datetime()
+    notice_days = fields.Integer(
+        help="The last sunset notice its client's owner got (30 or 7 days before)."
+    )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )

@@ -210,13 +210,13 @@ class MfgIntegrationCommand(models.AbstractModel):
         return CommandResult(result.data)
 
     def _record(self, invocation, response, state, latency_ms):
-        """The message log keeps what the interface's classification allows."""
-        policy = invocation.command and self._interface_policy(invocation.command.name)
-        pipeline = self
-        if policy and policy.classification in ("restricted", "confidential"):
-            pipeline = self.with_context(
-                mfg_log_classification=(policy.classification, policy.pointers)
-            )
+        """The message log row names the command and its interface (the
+        interface's measured use), and keeps what its classification allows."""
+        command = invocation.command
+        if not command:
+            return super()._record(invocation, response, state, latency_ms)
+        policy = self._interface_policy(command.name)
+        pipeline = self.with_context(mfg_log_catalog=(command.label, policy))
         return super(MfgIntegrationCommand, pipeline)._record(
             invocation, response, state, latency_ms
         )

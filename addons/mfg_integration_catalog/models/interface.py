@@ -125,7 +125,27 @@ class MfgIntegrationInterface(models.Model):
         tracking=True,
         help="What replaces a retired interface; named in the 410 problem document.",
     )
+    object_type_ids = fields.Many2many(
+        "mfg.integration.object.type",
+        string="Object Types",
+        help="The canonical objects it exchanges: two interfaces that exchange one between "
+        "the same two systems are a redundant link.",
+    )
     notes = fields.Html()
+    # measured from the message log, not typed
+    volume_30d = fields.Integer(
+        string="Messages (30 days)",
+        compute="_compute_usage",
+        search="_search_volume_30d",
+        help="Commands logged in 30 days.",
+    )
+    error_rate_30d = fields.Float(
+        string="Error Rate (30 days) %",
+        compute="_compute_usage",
+        digits=(16, 1),
+        help="Share of the last 30 days' commands that were refused or failed.",
+    )
+    last_used = fields.Datetime(compute="_compute_usage", help="Its last logged command.")
     member_ids = fields.One2many("mfg.integration.interface.member", "interface_id")
     member_count = fields.Integer(compute="_compute_member_count")
     shadow_run_count = fields.Integer(compute="_compute_shadow_run_count")
@@ -157,6 +177,45 @@ class MfgIntegrationInterface(models.Model):
         return tuple(
             line.strip() for line in (self.redacted_pointers or "").splitlines() if line.strip()
         )
+
+    def _compute_usage(self):
+        since = fields.Datetime.subtract(fields.Datetime.now(), days=30)
+        Log = self.env["mfg.integration.message.log"].sudo()
+        interfaces = self.filtered("id")
+        counts = {}
+        for interface, status, count in Log._read_group(
+            [("interface_id", "in", interfaces.ids), ("create_date", ">=", since)],
+            ["interface_id", "status"],
+            ["__count"],
+        ):
+            counts.setdefault(interface.id, {})[status] = count
+        last = dict(
+            Log._read_group(
+                [("interface_id", "in", interfaces.ids)], ["interface_id"], ["create_date:max"]
+            )
+        )
+        for interface in self:
+            by_status = counts.get(interface.id, {})
+            volume = sum(by_status.values())
+            errors = by_status.get("rejected", 0) + by_status.get("failed", 0)
+            interface.volume_30d = volume
+            interface.error_rate_30d = 100.0 * errors / volume if volume else 0.0
+            interface.last_used = last.get(interface, False)
+
+    def _search_volume_30d(self, operator, value):
+        """Only "= 0" (unused: candidates to retire) and "> 0" are searched."""
+        if (operator, value) not in (("=", 0), (">", 0)):
+            raise UserError(_("Messages (30 days) can only be searched for = 0 or > 0."))
+        since = fields.Datetime.subtract(fields.Datetime.now(), days=30)
+        used = (
+            self.env["mfg.integration.message.log"]
+            .sudo()
+            ._read_group(
+                [("interface_id", "!=", False), ("create_date", ">=", since)], ["interface_id"]
+            )
+        )
+        ids = [interface.id for (interface,) in used]
+        return [("id", "not in" if operator == "=" else "in", ids)]
 
     def _compute_member_count(self):
         groups = dict(

@@ -1,6 +1,6 @@
 import json
 
-from odoo import api, models
+from odoo import api, fields, models
 
 from ..classification import redact_pointers
 
@@ -10,15 +10,26 @@ PAYLOAD_FIELDS = ("request_payload", "response_payload")
 class MfgIntegrationMessageLog(models.Model):
     _inherit = "mfg.integration.message.log"
 
+    command_name = fields.Char(string="Command", index=True, readonly=True)
+    interface_id = fields.Many2one(
+        "mfg.integration.interface", index=True, readonly=True, ondelete="set null"
+    )
+
     @api.model
     def _prepare_log_values(self, values, record=None, max_bytes=None):
-        """A restricted interface's exchange is logged without its payloads
-        (metadata only); a confidential one's with the values at its JSON
-        pointers masked (``mfg_log_classification`` in the context)."""
-        classification = self.env.context.get("mfg_log_classification")
-        if classification:
-            level, pointers = classification
-            values = dict(values)
+        """A command's row names the command and its interface; a restricted
+        interface's exchange is logged without its payloads (metadata only), a
+        confidential one's with the values at its JSON pointers masked
+        (``mfg_log_catalog`` in the context: the command and its policy)."""
+        catalog = self.env.context.get("mfg_log_catalog")
+        if not catalog:
+            return super()._prepare_log_values(values, record=record, max_bytes=max_bytes)
+        command, policy = catalog
+        values = dict(
+            values, command_name=command, interface_id=policy.interface_id if policy else False
+        )
+        if policy and policy.classification in ("restricted", "confidential"):
+            level, pointers = policy.classification, policy.pointers
             for name in PAYLOAD_FIELDS:
                 if values.get(name) is None:
                     continue

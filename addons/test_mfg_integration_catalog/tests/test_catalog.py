@@ -143,3 +143,50 @@ class TestClassification(CatalogCase):
         self.assertEqual(answered["reference"], "***")
         self.assertEqual(answered["id"], "PLN-C1")
         self.assertNotIn("Customer ACME rush", log.request_payload)
+
+    def test_volume_error_rate_and_last_use_are_measured_from_the_message_log(self):
+        interface = self.production_interface
+        self.assertEqual(self.create_order("PLN-M1", 1)[0], 201)
+        self.assertEqual(self.create_order("PLN-M2", 1)[0], 201)
+        self.assertEqual(self.create_order("PLN-M1", 1)[0], 409)  # the same order again
+        log = self.last_log()
+        self.assertEqual(
+            (log.command_name, log.interface_id), ("production_order.create.v1", interface)
+        )
+        interface.invalidate_recordset()
+        self.assertEqual(interface.volume_30d, 3)
+        self.assertAlmostEqual(interface.error_rate_30d, 100.0 / 3, places=1)
+        self.assertEqual(interface.last_used, log.create_date)
+
+    def test_reports_list_redundant_links_and_unused_interfaces(self):
+        wms = self.env["mfg.integration.system"].create(
+            {"code": "WMS-LEGACY", "name": "Legacy WMS", "kind": "wms"}
+        )
+        production = self.env["mfg.integration.object.type"].search([("code", "=", "production")])
+        common = {
+            "business_process": "demand_to_production",
+            "source_system_id": self.mes.id,
+            "target_system_id": wms.id,
+            "object_type_ids": [(6, 0, production.ids)],
+        }
+        legacy = self.Interface.create({"code": "LEGACY-PO", "name": "Legacy orders", **common})
+        new = self.Interface.create({"code": "NEW-PO", "name": "New orders", **common})
+        other = self.Interface.create(
+            {
+                "code": "OTHER-PO",
+                "name": "Other way",
+                **common,
+                "source_system_id": wms.id,
+                "target_system_id": self.mes.id,
+            }
+        )
+        self.env.flush_all()
+        redundant = self.env["mfg.integration.redundant.link"].search([])
+        self.assertEqual(redundant.interface_id, legacy | new)
+        self.assertEqual(set(redundant.mapped("link_count")), {2})
+        # unused: no logged command in 30 days
+        self.assertEqual(self.create_order("PLN-U1", 1)[0], 201)
+        unused = self.Interface.search([("volume_30d", "=", 0)])
+        self.assertFalse((legacy | new | other) - unused)
+        self.assertNotIn(self.production_interface, unused)
+        self.assertIn(self.production_interface, self.Interface.search([("volume_30d", ">", 0)]))

@@ -79,3 +79,20 @@ class TestVersions(CatalogCase):
         with self.assertRaisesRegex(ValidationError, "names its successor"):
             self.v2.write({"state": "deprecated"})
             self.env.flush_all()
+
+    def test_the_owners_of_clients_still_calling_hear_30_and_7_days_before_the_sunset(self):
+        self.deprecate(date.today() + timedelta(days=20))
+        self.create_order("PLN-V4", 1)
+        Version = self.env["mfg.integration.api.version"]
+        Version._notify_upcoming_sunsets()
+        notices = self.client.activity_ids
+        self.assertEqual(len(notices), 1)
+        self.assertEqual(notices.user_id, self.client.owner_id)
+        self.assertEqual(notices.date_deadline, self.v1.sunset_date)
+        self.assertIn("move to v2", notices.note)
+        self.assertFalse(self.reader.activity_ids)  # it never called v1
+        Version._notify_upcoming_sunsets()
+        self.assertEqual(len(self.client.activity_ids), 1)  # once per notice
+        self.v1.sunset_date = date.today() + timedelta(days=7)
+        Version._notify_upcoming_sunsets()
+        self.assertEqual(len(self.client.activity_ids), 2)
