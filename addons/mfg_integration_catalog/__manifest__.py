@@ -21,5 +21,4 @@
         "views/api_version_views.xml",
         "views/menus.xml",
     ],
-    "post_init_hook": "post_init_hook",
 }

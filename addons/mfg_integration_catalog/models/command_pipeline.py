@@ -169,6 +169,9 @@ class MfgIntegrationCommand(models.AbstractModel):
         what the command would have answered."""
         Runs = self.env["mfg.integration.shadow.run"].sudo()
         interface = self.env["mfg.integration.interface"].sudo().browse(policy.interface_id)
+        # read before the rollback clears the caches (the caller's user may not read them)
+        client = ctx.client.sudo()
+        client_id, company_id = client.id, client.company_id.id
         cr = self.env.cr
         postcommit = len(cr.postcommit._funcs)
         shadow = CommandSavepoint(cr)
@@ -194,14 +197,14 @@ class MfgIntegrationCommand(models.AbstractModel):
                 "interface_id": interface.id,
                 "command": command.label,
                 "correlation_id": ctx.correlation_id,
-                "client_id": ctx.client.id,
+                "client_id": client_id,
                 "outcome": "refused" if refused else "applied",
                 "problem": refused.detail if refused else False,
                 "created_count": len(effects["created"]),
                 "changed_count": len(effects["changed"]),
                 "event_count": len(events),
                 "effects": effects,
-                "company_id": ctx.client.company_id.id,
+                "company_id": company_id,
             }
         )
         if refused:

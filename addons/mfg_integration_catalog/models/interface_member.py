@@ -121,6 +121,16 @@ class MfgIntegrationInterfaceMember(models.Model):
     # ------------------------------------------------------------------
     # Inventory
     # ------------------------------------------------------------------
+    def _register_hook(self):
+        """Once addons are installed or updated (and only then: a registry
+        loaded to serve requests writes nothing), the inventory is refreshed
+        with every addon's commands loaded, those installed after the catalog
+        included."""
+        result = super()._register_hook()
+        if self.pool.updated_modules:
+            self._sync_inventory()
+        return result
+
     @api.model
     def _inventory(self):
         """{(kind, key): (name, res_model, res_id, company id)} of everything
