@@ -25,6 +25,21 @@ CLASSIFICATIONS = [
     ("confidential", "Confidential"),
     ("restricted", "Restricted"),
 ]
+CRITICALITIES = [("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")]
+# what a stopped interface of each business process stops: the start of a proposal
+PROCESS_CRITICALITY = {
+    "demand_to_production": "high",
+    "quality_containment": "high",
+    "order_to_ship": "high",
+    "procure_to_receipt": "medium",
+    "inventory": "medium",
+    "maintenance": "medium",
+    "master_data": "medium",
+    "finance": "medium",
+    "platform": "high",
+}
+# 30 days of messages above which an interface is proposed one level more critical
+HIGH_VOLUME_30D = 30000
 # the fields whose change alters what the request path does (its cached policy)
 POLICY_FIELDS = {"code", "mode", "classification", "redacted_pointers", "successor_id", "active"}
 
@@ -67,10 +82,16 @@ class MfgIntegrationInterface(models.Model):
     )
     support_team = fields.Char(tracking=True, help="Who is called when the interface fails.")
     criticality = fields.Selection(
-        [("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")],
+        CRITICALITIES,
         required=True,
         default="medium",
         tracking=True,
+    )
+    proposed_criticality = fields.Selection(
+        CRITICALITIES,
+        compute="_compute_proposed_criticality",
+        help="From the business process, one level up above 30,000 messages in 30 days; "
+        "a person confirms it.",
     )
     latency_class = fields.Selection(
         [("real_time", "Real time"), ("near_real_time", "Near real time"), ("batch", "Batch")],
@@ -201,6 +222,20 @@ class MfgIntegrationInterface(models.Model):
             interface.volume_30d = volume
             interface.error_rate_30d = 100.0 * errors / volume if volume else 0.0
             interface.last_used = last.get(interface, False)
+
+    @api.depends("business_process", "volume_30d")
+    def _compute_proposed_criticality(self):
+        levels = [code for code, _label in CRITICALITIES]
+        for interface in self:
+            level = levels.index(PROCESS_CRITICALITY.get(interface.business_process, "medium"))
+            if interface.volume_30d >= HIGH_VOLUME_30D:
+                level = min(level + 1, len(levels) - 1)
+            interface.proposed_criticality = levels[level]
+
+    def action_confirm_proposed_criticality(self):
+        for interface in self:
+            interface.criticality = interface.proposed_criticality
+        return True
 
     def _search_volume_30d(self, operator, value):
         """Only "= 0" (unused: candidates to retire) and "> 0" are searched."""

@@ -1,7 +1,10 @@
 import json
+from unittest.mock import patch
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
+
+from odoo.addons.mfg_integration_catalog.models import interface as interface_module
 
 from .common import CatalogCase
 
@@ -190,3 +193,33 @@ class TestClassification(CatalogCase):
         self.assertFalse((legacy | new | other) - unused)
         self.assertNotIn(self.production_interface, unused)
         self.assertIn(self.production_interface, self.Interface.search([("volume_30d", ">", 0)]))
+
+    def test_a_criticality_is_proposed_from_the_process_and_the_volume_and_confirmed(self):
+        interface = self.Interface.create(
+            {
+                "code": "FIN-1",
+                "name": "Cost postings",
+                "business_process": "finance",
+                "criticality": "low",
+            }
+        )
+        self.assertEqual(interface.proposed_criticality, "medium")
+        interface.business_process = "quality_containment"
+        self.assertEqual(interface.proposed_criticality, "high")
+        interface.action_confirm_proposed_criticality()
+        self.assertEqual(interface.criticality, "high")
+        # busy: one level up (the threshold lowered to the messages of the test)
+        self.env["mfg.integration.message.log"].create(
+            [
+                {
+                    "direction": "inbound",
+                    "status": "success",
+                    "interface_id": interface.id,
+                    "command_name": "quality.hold.v1",
+                }
+            ]
+            * 3
+        )
+        interface.invalidate_recordset()
+        with patch.object(interface_module, "HIGH_VOLUME_30D", 3):
+            self.assertEqual(interface.proposed_criticality, "critical")
