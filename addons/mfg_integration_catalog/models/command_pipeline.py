@@ -34,6 +34,15 @@ class VersionPolicy(NamedTuple):
     headers: tuple  # ((name, value), ...)
 
 
+class CatalogPolicy(NamedTuple):
+    """What the catalog says of one command version: looked up once per
+    invocation, carried in the pipeline's context (``mfg_catalog``)."""
+
+    label: str
+    interface: InterfacePolicy | None
+    version: VersionPolicy | None
+
+
 class MfgIntegrationCommand(models.AbstractModel):
     _inherit = "mfg.integration.command"
 
@@ -86,6 +95,21 @@ class MfgIntegrationCommand(models.AbstractModel):
             tuple(version._lifecycle_headers().items()),
         )
 
+    @api.model
+    @tools.ormcache("name", "version")
+    def _catalog_policy(self, name, version):
+        return CatalogPolicy(
+            f"{name}.v{version}", self._interface_policy(name), self._version_policy(version)
+        )
+
+    def _catalog(self, command):
+        """The command's CatalogPolicy: the invocation's (the context), or
+        the cache's off the request path (e.g. an asynchronous batch item)."""
+        found = self.env.context.get("mfg_catalog")
+        if found is not None and found.label == command.label:
+            return found
+        return self._catalog_policy(command.name, command.version)
+
     # ------------------------------------------------------------------
     # The pipeline's steps, as the catalog says
     # ------------------------------------------------------------------
@@ -94,7 +118,8 @@ class MfgIntegrationCommand(models.AbstractModel):
         is gone for a caller that may call it (known callers only: others
         learn nothing of the catalog). Deprecated versions count their calls."""
         auth = super()._identify(identity, command)
-        policy = self._interface_policy(command.name)
+        catalog = self._catalog(command)
+        policy = catalog.interface
         if policy and policy.mode == "retired":
             successor = (
                 f"; use {policy.successor_name} ({policy.successor_code}) instead"
@@ -109,7 +134,7 @@ class MfgIntegrationCommand(models.AbstractModel):
             )
             problem.client = auth.client
             raise problem
-        version = self._version_policy(command.version)
+        version = catalog.version
         if version:
             self.env["mfg.integration.api.version.usage"]._count_call(
                 version.version_id, auth.client.id, auth.client.company_id.id
@@ -134,18 +159,25 @@ class MfgIntegrationCommand(models.AbstractModel):
         return auth
 
     def _execute_in_span(self, invocation, problem=None):
-        response = super()._execute_in_span(invocation, problem=problem)
+        """Look the command up in the catalog once; its steps, the message
+        log included, read the answer from the context."""
         command = invocation.command
-        version = command and self._version_policy(command.version)
-        if version:
-            response.headers.update(version.headers)
+        if command is None:
+            return super()._execute_in_span(invocation, problem=problem)
+        catalog = self._catalog_policy(command.name, command.version)
+        pipeline = self.with_context(mfg_catalog=catalog)
+        response = super(MfgIntegrationCommand, pipeline)._execute_in_span(
+            invocation, problem=problem
+        )
+        if catalog.version:
+            response.headers.update(catalog.version.headers)
         return response
 
     def _run(self, invocation, state):
         """A shadow command consumes no idempotency key: the same message is
         applied for real once the interface is cut over."""
         command = invocation.command
-        policy = self._interface_policy(command.name)
+        policy = self._catalog(command).interface
         shadow = bool(policy and policy.mode == "shadow" and command.writes)
         if shadow:
             invocation.idempotency_key = None
@@ -156,7 +188,7 @@ class MfgIntegrationCommand(models.AbstractModel):
 
     @api.model
     def _apply(self, ctx, command, payload, params=None, pending=None, savepoint=None):
-        policy = self._interface_policy(command.name)
+        policy = self._catalog(command).interface
         if not (policy and policy.mode == "shadow" and command.writes):
             return super()._apply(ctx, command, payload, params, pending, savepoint)
         return self._apply_in_shadow(policy, ctx, command, payload, params)
@@ -211,15 +243,3 @@ class MfgIntegrationCommand(models.AbstractModel):
             raise refused
         # the answer names no record: none was kept
         return CommandResult(result.data)
-
-    def _record(self, invocation, response, state, latency_ms):
-        """The message log row names the command and its interface (the
-        interface's measured use), and keeps what its classification allows."""
-        command = invocation.command
-        if not command:
-            return super()._record(invocation, response, state, latency_ms)
-        policy = self._interface_policy(command.name)
-        pipeline = self.with_context(mfg_log_catalog=(command.label, policy))
-        return super(MfgIntegrationCommand, pipeline)._record(
-            invocation, response, state, latency_ms
-        )

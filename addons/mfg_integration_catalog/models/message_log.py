@@ -20,13 +20,15 @@ class MfgIntegrationMessageLog(models.Model):
         """A command's row names the command and its interface; a restricted
         interface's exchange is logged without its payloads (metadata only), a
         confidential one's with the values at its JSON pointers masked
-        (``mfg_log_catalog`` in the context: the command and its policy)."""
-        catalog = self.env.context.get("mfg_log_catalog")
+        (``mfg_catalog`` in the context: the command's CatalogPolicy)."""
+        catalog = self.env.context.get("mfg_catalog")
         if not catalog:
             return super()._prepare_log_values(values, record=record, max_bytes=max_bytes)
-        command, policy = catalog
+        policy = catalog.interface
         values = dict(
-            values, command_name=command, interface_id=policy.interface_id if policy else False
+            values,
+            command_name=catalog.label,
+            interface_id=policy.interface_id if policy else False,
         )
         if policy and policy.classification in ("restricted", "confidential"):
             level, pointers = policy.classification, policy.pointers
