@@ -49,6 +49,23 @@ class TestInventory(CatalogCase):
         self.Member._sync_inventory()
         self.assertFalse(member.exists())
 
+    def test_a_new_command_queue_is_flagged_where_the_broker_is_installed(self):
+        connection = self.env["mfg.integration.broker.connection"].create(
+            {"name": "Catalog inventory broker", "url": "amqp://127.0.0.1:5672/%2F"}
+        )
+        queue = self.env["mfg.integration.broker.queue"].create(
+            {
+                "name": "mfg_integration_catalog.inventory.commands",
+                "connection_id": connection.id,
+                "client_id": self.client.id,
+            }
+        )
+        self.Member._sync_inventory()
+        member = self.Member.search([("kind", "=", "command_queue"), ("res_id", "=", queue.id)])
+        self.assertEqual((member.res_model, member.name), (queue._name, queue.display_name))
+        self.assertFalse(member.interface_id)
+        self.assertEqual(member.action_open_record()["res_id"], queue.id)
+
     def test_a_consultant_edits_the_catalog_and_an_integration_user_reads_it(self):
         consultant = new_test_user(
             self.env,
