@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 PROBLEM_BASE = "/api/mfg/v1/problems/"
 
 # kinds: invalid, unauthenticated, forbidden, not-found, conflict (older than the
-# data, or still in progress), rate-limited, unavailable, internal.
+# data, or still in progress), gone (retired: never sent again), rate-limited,
+# unavailable, internal.
 # kinds that a sender sends again as they are, after Retry-After
 RETRY_AFTER_KINDS = frozenset({"rate-limited", "unavailable"})
 # kinds that are the suite's fault, not the message's: logged as failed, never
@@ -54,6 +55,12 @@ PROBLEM_TYPES = {
         409,
         "Conflict",
         "The update is older than the data it would replace.",
+    ),
+    "gone": (
+        "gone",
+        410,
+        "Gone",
+        "The interface or API version is retired; the problem names its successor.",
     ),
     "payload-too-large": (
         "invalid",

@@ -45,6 +45,11 @@ PROBLEM_SCHEMA = {
             "description": "Mapping problems: the object type or value map domain.",
         },
         "value": {"description": "Mapping problems: the identifier or code that failed."},
+        "interface": {"type": "string", "description": "gone: the retired interface's code."},
+        "successor": {
+            "type": ["string", "null"],
+            "description": "gone: what replaces it (an interface code or an API version).",
+        },
     },
 }
 
@@ -170,7 +175,8 @@ class MfgIntegrationApiOpenapi(models.AbstractModel):
         responses = {str(SUCCESS_STATUS[outcome]): success}
         # 503: the database is unreachable, or conflicts outlasted the retries
         # 422: any route refuses NUL characters in its path or query
-        codes = {"401", "403", "404", "422", "429", "500", "503"}
+        # 410: a command of a retired interface or version (the catalog's)
+        codes = {"401", "403", "404", "410", "422", "429", "500", "503"}
         if command.writes:
             codes |= {"400", "409", "413", "415"}
         for code in sorted(codes):

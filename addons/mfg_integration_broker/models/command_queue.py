@@ -130,7 +130,8 @@ class MfgIntegrationBrokerQueue(models.Model):
         if response.kind == "rate-limited":
             retry_after = float(response.body.get("retry_after") or 1)
             return ConsumeOutcome("wait", response, retry_after=retry_after)
-        if message.attempt < self.max_attempts:
+        # a retired command stays gone: no attempt left to try
+        if message.attempt < self.max_attempts and response.kind != "gone":
             return ConsumeOutcome("requeue", response)
         self.env["mfg.integration.broker.dead.message"]._keep(self, message, response)
         return ConsumeOutcome("dead", response)

@@ -1,0 +1,3 @@
+from . import test_catalog
+from . import test_coexistence
+from . import test_versions
