@@ -61,9 +61,9 @@ class MaintenanceEquipment(models.Model):
         self.write({"mfg_machine_state": state, "mfg_state_at": when})
         workcenter = self.mfg_workcenter_id
         Productivity = self.env["mrp.workcenter.productivity"]
-        Productivity.search(
-            [("mfg_equipment_id", "=", self.id), ("date_end", "=", False)]
-        ).write({"date_end": when})
+        Productivity.search([("mfg_equipment_id", "=", self.id), ("date_end", "=", False)]).write(
+            {"date_end": when}
+        )
         loss = loss or self._mfg_state_loss(state)
         if workcenter and loss:
             if loss.loss_type not in ("productive", "performance"):
