@@ -182,6 +182,7 @@ class MqttConsumer:
         properties.ReceiveMaximum = RECEIVE_MAXIMUM
         client.on_message = partial(self._on_message, broker_id)
         client.on_connect = partial(self._on_connect, broker)
+        client.on_subscribe = partial(self._on_subscribe, broker)
         client.connect(
             broker["host"],
             broker["port"],
@@ -200,7 +201,13 @@ class MqttConsumer:
             for subscription in broker["subscriptions"]
         ]
         client.subscribe(topics)
-        _logger.info("Subscribed to %s", ", ".join(topic for topic, _o in topics))
+
+    def _on_subscribe(self, broker, _client, _userdata, _mid, reason_codes, _properties=None):
+        refused = [str(code) for code in reason_codes if code.value >= 0x80]
+        if refused:
+            _logger.error("MQTT broker %s refused subscriptions: %s", broker["host"], refused)
+        topics = ", ".join(subscription["topic"] for subscription in broker["subscriptions"])
+        _logger.info("Subscribed to %s", topics)
 
     # ------------------------------------------------------------------
     # Messages

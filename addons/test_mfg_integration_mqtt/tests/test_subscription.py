@@ -1,6 +1,7 @@
 import json
 from datetime import datetime, timedelta
 
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.mfg_integration_maintenance.tests.common import MachineCase, stamp
@@ -157,7 +158,7 @@ class TestMqttSubscription(MachineCase):
         self.assertEqual(press_77.mfg_machine_state, "running")
 
     def test_subscription_checks_its_command(self):
-        with self.assertRaises(Exception):
+        with self.assertRaises(ValidationError):
             self.env["mfg.integration.mqtt.subscription"].create(
                 {
                     "name": "Nothing",
@@ -168,7 +169,7 @@ class TestMqttSubscription(MachineCase):
                     "subject_segment": 3,
                 }
             )
-        with self.assertRaises(Exception):
+        with self.assertRaises(ValidationError):
             self.env["mfg.integration.mqtt.subscription"].create(
                 {
                     "name": "No subject",
