@@ -149,9 +149,10 @@ class MqttConsumer:
             for broker_id, broker in self.config.items():
                 self.clients[broker_id] = self._connect(broker_id, broker)
             checked = time.monotonic()
+            slice_seconds = 0.2 / len(self.clients)
             while not self.stopping:
                 for client in self.clients.values():
-                    result = client.loop(timeout=0.1)
+                    result = client.loop(timeout=slice_seconds)
                     if result != mqtt.MQTT_ERR_SUCCESS:
                         raise BrokerDown(mqtt.error_string(result))
                 self._flush(due_only=True)
