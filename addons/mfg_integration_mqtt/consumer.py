@@ -21,6 +21,7 @@ never comes back, so it cannot loop.
 """
 
 import collections
+import contextlib
 import json
 import logging
 import signal
@@ -50,10 +51,6 @@ DATABASE_DOWN = (psycopg2.OperationalError, psycopg2.InterfaceError)
 RECEIVE_MAXIMUM = 65535
 # a window applied early when it holds this many messages (bounds memory)
 MAX_WINDOW_MESSAGES = 10000
-
-
-class BrokerDown(Exception):
-    pass
 
 
 class HeldAckClient(mqtt.Client):
@@ -129,52 +126,83 @@ class MqttConsumer:
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue
+            backoff = 1.0
             if not self.config:
                 time.sleep(self.reload_seconds)
                 continue
-            try:
-                self._consume()
-                backoff = 1.0
-            except (BrokerDown, OSError) as error:
-                _logger.warning(
-                    "MQTT broker unavailable (%r); connecting again in %.0f s", error, backoff
-                )
-                time.sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
+            self._consume()
         _logger.info("MQTT consumer stopped: %s", json.dumps(self.counts))
 
     def _consume(self):
-        """Consume until the configuration changes or a stop is asked."""
+        """Consume until the configuration changes or a stop is asked. A
+        broker that is down is connected again on its own back-off; the
+        others are consumed meanwhile."""
+        retry = {}  # broker id: (monotonic time of the next attempt, back-off)
         try:
-            for broker_id, broker in self.config.items():
-                self.clients[broker_id] = self._connect(broker_id, broker)
             checked = time.monotonic()
-            slice_seconds = 0.2 / len(self.clients)
+            slice_seconds = 0.2 / len(self.config)
             while not self.stopping:
-                for client in self.clients.values():
+                for broker_id, broker in self.config.items():
+                    client = self.clients.get(broker_id)
+                    if client is None:
+                        next_attempt, backoff = retry.get(broker_id, (0.0, 1.0))
+                        if time.monotonic() < next_attempt:
+                            continue
+                        try:
+                            client = self.clients[broker_id] = self._connect(broker_id, broker)
+                            retry.pop(broker_id, None)
+                        except OSError as error:
+                            self._broker_down(broker, error, retry, broker_id, backoff)
+                            continue
                     result = client.loop(timeout=slice_seconds)
                     if result != mqtt.MQTT_ERR_SUCCESS:
-                        raise BrokerDown(mqtt.error_string(result))
+                        self._lost(broker_id)
+                        _next, backoff = retry.get(broker_id, (0.0, 1.0))
+                        self._broker_down(
+                            broker, mqtt.error_string(result), retry, broker_id, backoff
+                        )
+                if not self.clients:
+                    time.sleep(slice_seconds)
                 self._flush(due_only=True)
                 if time.monotonic() - checked > self.reload_seconds:
                     checked = time.monotonic()
                     if self._load_config() != self.config:
                         _logger.info("MQTT subscriptions changed: consuming anew")
                         return
+        except DATABASE_DOWN as error:
+            _logger.warning("Database unavailable (%s): connecting anew", error)
         finally:
-            # what is buffered is applied and acknowledged before leaving, if
-            # the broker is still there (otherwise it delivers it again)
-            connected = all(client.is_connected() for client in self.clients.values())
-            if connected:
-                self._flush(due_only=False)
-                for client in self.clients.values():
-                    client.loop(timeout=0.5)
-            else:
-                self.windows.clear()
+            # what is buffered is applied and acknowledged before leaving, while
+            # the brokers are there (otherwise they deliver it again)
+            for broker_id, client in list(self.clients.items()):
+                if not client.is_connected():
+                    self._lost(broker_id)
+            self._flush(due_only=False)
             for client in self.clients.values():
+                client.loop(timeout=0.5)
                 client.forget()
                 client.disconnect()
             self.clients = {}
+
+    def _broker_down(self, broker, error, retry, broker_id, backoff):
+        _logger.warning(
+            "MQTT broker %s:%s unavailable (%s); connecting again in %.0f s",
+            broker["host"],
+            broker["port"],
+            error,
+            backoff,
+        )
+        retry[broker_id] = (time.monotonic() + backoff, min(backoff * 2, 30.0))
+
+    def _lost(self, broker_id):
+        """The connection is gone: what it held unacknowledged (its buffered
+        windows too) the broker delivers again on reconnection."""
+        client = self.clients.pop(broker_id)
+        for key in [key for key, window in self.windows.items() if window[3] is client]:
+            del self.windows[key]
+        client.forget()
+        with contextlib.suppress(Exception):
+            client.disconnect()
 
     def _connect(self, broker_id, broker):
         client = HeldAckClient(client_id=broker["client_identifier"], protocol=mqtt.MQTTv5)
