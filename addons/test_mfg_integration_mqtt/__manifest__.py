@@ -13,5 +13,6 @@
         "mfg_integration_maintenance",
         "mfg_integration_exception",
         "mfg_integration_api",
+        "mfg_integration_observability",
     ],
 }

@@ -5,3 +5,4 @@ from . import cursor
 from . import refused_message
 from . import incident_sources
 from . import retention
+from . import telemetry

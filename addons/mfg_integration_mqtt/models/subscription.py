@@ -316,7 +316,11 @@ class MfgIntegrationMqttSubscription(models.Model):
         telemetry = self.env["mfg.integration.telemetry"]
         for outcome, amount in counts.items():
             telemetry._count(
-                "mfg_mqtt_messages_total", amount, subscription=self.name, outcome=outcome
+                "mfg_mqtt_messages_total",
+                amount,
+                subscription=self.name,
+                outcome=outcome,
+                company=str(self.company_id.id),
             )
 
     def action_view_refused_messages(self):

@@ -5,6 +5,13 @@ from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.mfg_integration_maintenance.tests.common import MachineCase, stamp
+from odoo.addons.mfg_integration_observability import metrics
+
+
+def counted(outcome, company):
+    """What this process counted in mfg_mqtt_messages_total (no metrics directory)."""
+    labels = {"subscription": "Counters", "outcome": outcome, "company": str(company.id)}
+    return metrics._registry.get_sample_value("mfg_mqtt_messages_total", labels) or 0.0
 
 
 @tagged("post_install", "-at_install")
@@ -50,6 +57,10 @@ class TestMqttSubscription(MachineCase):
             self.message(3, good=0, rejected=2, at=self.at(3)),
         ]
         logs_before = self.env["mfg.integration.message.log"].search_count([])
+        applied_before, duplicates_before = (
+            counted("applied", self.company),
+            counted("duplicate", self.company),
+        )
         counts = self.counters._receive("plant1/line1/PRESS-01/counters", window)
         self.assertEqual(dict(counts), {"applied": 3})
         count = self.press.mfg_count_ids
@@ -69,6 +80,8 @@ class TestMqttSubscription(MachineCase):
         self.assertEqual(sum(self.press.mfg_count_ids.mapped("good_qty")), 22)
         self.assertEqual(sum(self.press.mfg_count_ids.mapped("rejected_qty")), 3)
         self.assertEqual((self.counters.applied_count, self.counters.duplicate_count), (4, 3))
+        self.assertEqual(counted("applied", self.company) - applied_before, 4)
+        self.assertEqual(counted("duplicate", self.company) - duplicates_before, 3)
         cursor = self.counters.cursor_ids
         self.assertEqual((cursor.subject, cursor.last_sequence), ("PRESS-01", 4))
 
