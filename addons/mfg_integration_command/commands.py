@@ -56,6 +56,10 @@ class Command:
     :param atomic: in async mode, one failed item fails the whole batch
     :param outcome: what a success is: ``done``, or ``created`` (a new
         record); an async command's is always ``accepted``
+    :param summed: telemetry whose business meaning is a total (machine
+        counters): a transport that receives it at a high rate may sum these
+        body fields per subject over a time window and run the command once
+        per window (the other fields come from the window's last message)
     """
 
     name: str
@@ -78,6 +82,7 @@ class Command:
     description: str = ""
     example: dict | None = None
     max_items_setting: str | None = None
+    summed: tuple = ()
 
     @property
     def key(self):
