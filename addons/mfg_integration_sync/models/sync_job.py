@@ -1,0 +1,164 @@
+"""A scheduled batch synchronization with one connected system."""
+
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+INTERVAL_UNITS = [("minutes", "Minutes"), ("hours", "Hours"), ("days", "Days")]
+
+
+class MfgIntegrationSyncJob(models.Model):
+    _name = "mfg.integration.sync.job"
+    _description = "Batch Sync Job"
+    _inherit = ["mail.thread"]
+    _order = "name"
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True, tracking=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    client_id = fields.Many2one(
+        "mfg.integration.client",
+        string="API Client",
+        required=True,
+        tracking=True,
+        help="Pulled records run as this client's commands: its technical user, scopes, "
+        "connected system (cross-references and value maps) and company apply, as for "
+        "a message it would send itself.",
+    )
+    system_id = fields.Many2one(related="client_id.system_id", store=True, string="System")
+    direction = fields.Selection(
+        [("inbound", "Pull into Odoo")], required=True, default="inbound", tracking=True
+    )
+    adapter = fields.Selection(
+        [("rest_pull", "REST pull (updated_since cursor)")],
+        required=True,
+        default="rest_pull",
+        tracking=True,
+    )
+    reconciled_object = fields.Selection(
+        [("stock", "Stock on hand (product, location, lot)")],
+        required=True,
+        default="stock",
+        help="What each record is; stock records are applied as inventory counts.",
+    )
+    endpoint_url = fields.Char(
+        string="Endpoint",
+        required=True,
+        tracking=True,
+        help="GET URL of the system's change feed; the cursor is sent as updated_since, "
+        "after_id and limit.",
+    )
+    page_size = fields.Integer(default=100, required=True)
+    timeout = fields.Float(string="Timeout (s)", default=30.0, required=True)
+    max_retries = fields.Integer(
+        default=3, required=True, help="Attempts of a page that fails (5xx, timeout) beyond the first."
+    )
+    retry_backoff = fields.Float(
+        string="Back-off (s)",
+        default=2.0,
+        required=True,
+        help="Wait before the first retry, doubled at each next one; a Retry-After answer "
+        "sets it, up to ten times this value.",
+    )
+    stop_on_record_error = fields.Boolean(
+        help="Stop the run at the first record refused (its page is not committed); "
+        "otherwise refused records are listed and the run goes on."
+    )
+    interval_number = fields.Integer(string="Every", default=1, required=True)
+    interval_type = fields.Selection(INTERVAL_UNITS, default="days", required=True)
+    next_run_at = fields.Datetime(
+        string="Next Run", tracking=True, help="Empty: only run on demand."
+    )
+    stall_seconds = fields.Integer(
+        default=600,
+        required=True,
+        help="A run that committed nothing for this long while no worker holds it is "
+        "resumed from its cursor by the scheduler (its worker died).",
+    )
+    cursor_updated_since = fields.Char(
+        string="Cursor: Updated Since", readonly=True, help="Last committed source timestamp."
+    )
+    cursor_after_id = fields.Integer(
+        string="Cursor: After Id", readonly=True, help="Last committed source id at that time."
+    )
+    run_ids = fields.One2many("mfg.integration.sync.run", "job_id", readonly=True)
+    run_count = fields.Integer(compute="_compute_run_count")
+    last_run_id = fields.Many2one("mfg.integration.sync.run", readonly=True)
+    last_state = fields.Selection(related="last_run_id.state", string="Last Run State")
+
+    _sql_constraints = [
+        ("page_size_positive", "CHECK(page_size > 0)", "The page size must be positive."),
+        ("retries_not_negative", "CHECK(max_retries >= 0)", "Retries cannot be negative."),
+    ]
+
+    def _compute_run_count(self):
+        counts = dict(
+            self.env["mfg.integration.sync.run"]._read_group(
+                [("job_id", "in", self.ids)], ["job_id"], ["__count"]
+            )
+        )
+        for job in self:
+            job.run_count = counts.get(job, 0)
+
+    def _cursor(self):
+        return (self.cursor_updated_since or "", self.cursor_after_id or 0)
+
+    def _interval(self):
+        return timedelta(**{self.interval_type: self.interval_number})
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_run_now(self):
+        for job in self:
+            job._start_run()
+        return self.action_view_runs()
+
+    def action_reset_cursor(self):
+        """Read everything again at the next run (a full resync); source
+        timestamps still refuse what is older than what was applied."""
+        self.write({"cursor_updated_since": False, "cursor_after_id": 0})
+        for job in self:
+            job.message_post(body=_("Cursor reset: the next run reads the whole feed."))
+
+    def action_view_runs(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Runs of %s", self.name),
+            "res_model": "mfg.integration.sync.run",
+            "view_mode": "list,form",
+            "domain": [("job_id", "=", self.id)],
+            "context": {"default_job_id": self.id},
+        }
+
+    # ------------------------------------------------------------------
+    # Scheduling
+    # ------------------------------------------------------------------
+    def _start_run(self):
+        """A new run of the job, and its queue job; refused while one runs."""
+        self.ensure_one()
+        Run = self.env["mfg.integration.sync.run"].sudo()
+        if Run.search_count([("job_id", "=", self.id), ("state", "in", ("queued", "running"))]):
+            raise UserError(_("%s is running already; its run resumes if it stopped.", self.name))
+        run = Run.create({"job_id": self.id, "company_id": self.company_id.id})
+        self.sudo().last_run_id = run
+        run._enqueue()
+        return run
+
+    @api.model
+    def _cron_run_due(self):
+        """Start the runs that are due and resume those whose worker died."""
+        now = fields.Datetime.now()
+        jobs = self.sudo().search([("next_run_at", "!=", False), ("next_run_at", "<=", now)])
+        for job in jobs:
+            job.next_run_at = max(job.next_run_at + job._interval(), now)
+            running = self.env["mfg.integration.sync.run"].search_count(
+                [("job_id", "=", job.id), ("state", "in", ("queued", "running"))]
+            )
+            if not running:
+                job._start_run()
+        self.env["mfg.integration.sync.run"].sudo()._resume_stalled()
