@@ -129,7 +129,7 @@ class MfgIntegrationSyncRun(models.Model):
         now = fields.Datetime.now()
         for run in self.search([("state", "=", "running")]):
             stalled_since = now - timedelta(seconds=run.job_id.stall_seconds)
-            if (run.heartbeat_at or run.started_at) > stalled_since or not run._try_lock():
+            if (run.heartbeat_at or run.started_at or run.create_date) > stalled_since or not run._try_lock():
                 continue
             self.env["queue.job"].sudo().search(
                 [("uuid", "=", run.job_uuid), ("state", "in", ("started", "enqueued"))]
