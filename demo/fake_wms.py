@@ -1,9 +1,10 @@
 """Fake WMS: stock on hand per product, location and lot, served the way a real
 WMS's REST API pages its changes, with faults to switch on for tests.
 
-    python demo/fake_wms.py --port 8076 --seed demo
+    python demo/fake_wms.py --port 8076 --records 12
 
     GET  /stock?updated_since=<ISO>&after_id=<n>&limit=<n>   a page of changes
+    POST /stock  {"records": [...]}                         a client pushes values
     GET  /_records                                          everything it holds
     POST /_records  {"records": [...]}                      add or change rows
     POST /_faults   {"fail": 1, "timeout": 1, "malformed": 1,
@@ -184,6 +185,17 @@ class FakeWms:
                     body = json.loads(self.rfile.read(length) or b"{}")
                 except ValueError:
                     return self._send(400, b'{"error": "not JSON"}')
+                if self.path == "/stock":
+                    # what a client pushes: its values, changed now
+                    records = body.get("records") if isinstance(body, dict) else None
+                    if not isinstance(records, list) or not all(
+                        isinstance(r, dict) and r.get("product") and r.get("location")
+                        for r in records
+                    ):
+                        return self._send(422, b'{"error": "records of product and location"}')
+                    stamp = iso(datetime.now(timezone.utc))
+                    wms.upsert([{**record, "updated_at": stamp} for record in records])
+                    return self._send(200, json.dumps({"accepted": len(records)}).encode())
                 if self.path == "/_records":
                     wms.upsert(body.get("records", []))
                     return self._send(200, b'{"ok": true}')

@@ -18,6 +18,7 @@
         "views/sync_run_views.xml",
         "views/sync_job_views.xml",
         "views/sync_issue_views.xml",
+        "views/recon_views.xml",
         "views/menus.xml",
     ],
 }

@@ -1,6 +1,7 @@
 """Sync failures reported to the incident service of core: a run that
 stopped (the run record says where), and a record changed on both sides
-(the sync issue is what a retry applies)."""
+(the sync issue is what a retry applies), and a reconciliation with more
+differences than its job's threshold (a retry reconciles again)."""
 
 from odoo import fields, models
 
@@ -12,5 +13,6 @@ class MfgIntegrationIncident(models.AbstractModel):
         selection_add=[
             ("sync_failed", "Sync run stopped"),
             ("sync_conflict", "Sync conflict (changed on both sides)"),
+            ("recon_differences", "Reconciliation differences"),
         ]
     )

@@ -81,7 +81,7 @@ class MfgIntegrationSyncIssue(models.Model):
             return self.state == "applied"
         run = self.run_id.sudo()
         record = json.loads(self.payload)
-        outcome = run._invoke(record, 0)
+        outcome = run.job_id._invoke_record(record)
         if not outcome.succeeded:
             self.sudo().detail = (outcome.body or {}).get("detail") or self.detail
             return False

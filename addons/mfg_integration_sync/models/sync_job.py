@@ -1,10 +1,16 @@
 """A scheduled batch synchronization with one connected system."""
 
+import dataclasses
+import json
 from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.mfg_integration_command.commands import ClientIdentity, Invocation
+
+# the command a stock record is applied with (one item of its batch)
+STOCK_COMMAND = ("inventory.movements", 1)
 INTERVAL_UNITS = [("minutes", "Minutes"), ("hours", "Hours"), ("days", "Days")]
 
 
@@ -84,6 +90,20 @@ class MfgIntegrationSyncJob(models.Model):
     cursor_after_id = fields.Integer(
         string="Cursor: After Id", readonly=True, help="Last committed source id at that time."
     )
+    push_url = fields.Char(
+        string="Push Endpoint",
+        help="POST URL where a reconciliation line re-sends Odoo's value ({\"records\": [...]}).",
+    )
+    recon_threshold = fields.Integer(
+        string="Difference Threshold",
+        default=0,
+        help="A reconciliation with more differences than this opens an exception.",
+    )
+    recon_ids = fields.One2many("mfg.integration.recon", "job_id", readonly=True)
+    last_recon_id = fields.Many2one(
+        "mfg.integration.recon", string="Last Reconciliation", compute="_compute_last_recon"
+    )
+    last_recon_open = fields.Integer(string="Open Differences", compute="_compute_last_recon")
     run_ids = fields.One2many("mfg.integration.sync.run", "job_id", readonly=True)
     run_count = fields.Integer(compute="_compute_run_count")
     last_run_id = fields.Many2one("mfg.integration.sync.run", readonly=True)
@@ -103,6 +123,13 @@ class MfgIntegrationSyncJob(models.Model):
         for job in self:
             job.run_count = counts.get(job, 0)
 
+    def _compute_last_recon(self):
+        for job in self:
+            job.last_recon_id = self.env["mfg.integration.recon"].search(
+                [("job_id", "=", job.id)], limit=1
+            )
+            job.last_recon_open = job.last_recon_id.open_count
+
     def _cursor(self):
         return (self.cursor_updated_since or "", self.cursor_after_id or 0)
 
@@ -116,6 +143,17 @@ class MfgIntegrationSyncJob(models.Model):
         for job in self:
             job._start_run()
         return self.action_view_runs()
+
+    def action_reconcile(self):
+        """Compare the system's full extract with Odoo now; open the report."""
+        self.ensure_one()
+        recon = self.env["mfg.integration.recon"]._reconcile(self)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mfg.integration.recon",
+            "res_id": recon.id,
+            "view_mode": "form",
+        }
 
     def action_reset_cursor(self):
         """Read everything again at the next run (a full resync); source
@@ -162,3 +200,47 @@ class MfgIntegrationSyncJob(models.Model):
             if not running:
                 job._start_run()
         self.env["mfg.integration.sync.run"].sudo()._resume_stalled()
+
+    # ------------------------------------------------------------------
+    # Applying a record
+    # ------------------------------------------------------------------
+    def _invoke_record(self, record, index=0):
+        """The outcome of the record's command, run as the job's client."""
+        job = self
+        name, version = STOCK_COMMAND
+        batch = self.env["mfg.integration.command"]._command(name, version)
+        # one item of the batch, run at once like the batch runner runs it
+        command = dataclasses.replace(
+            batch,
+            mode="sync",
+            batch_key=None,
+            rest=None,
+            request_schema=batch.request_schema["properties"][batch.batch_key]["items"],
+        )
+        item = {
+            "type": "count",
+            "product": record.get("product"),
+            "location": record.get("location"),
+            "quantity": record.get("quantity"),
+            "unit": record.get("unit"),
+            "reference": f"{job.name} {record.get('id') or ''}".strip()[:128],
+        }
+        if record.get("lot"):
+            item["lot"] = record["lot"]
+        raw = json.dumps(item).encode()
+        invocation = Invocation(
+            command=command,
+            identity=ClientIdentity(client_id=job.client_id.id, company_id=job.company_id.id),
+            payload=json.loads(raw),
+            params={"index": index},
+            raw=raw,
+            channel=f"SYNC {job.name}",
+            method="SYNC",
+            instance=f"sync:{job.id}/{record.get('id')}",
+            keep_refusals=False,
+            span_kind="consumer",
+            span_name=f"sync {job.name}",
+            span_attributes={"mfg.sync.job": job.id, "mfg.sync.record": str(record.get("id"))},
+            transport="sync",
+        )
+        return self.env["mfg.integration.command"]._execute(invocation)

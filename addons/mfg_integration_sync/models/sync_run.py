@@ -7,7 +7,6 @@ worker dies resumes from the last committed cursor: no committed page is read
 twice, and the page in flight is read again as if it never came.
 """
 
-import dataclasses
 import json
 import logging
 import threading
@@ -19,7 +18,6 @@ import requests
 from odoo import _, api, fields, models
 from odoo.tools import SQL, float_compare
 
-from odoo.addons.mfg_integration_command.commands import ClientIdentity, Invocation
 from odoo.addons.mfg_integration_command.context import parse_timestamp
 from odoo.addons.mfg_integration_command.problems import SERVER_KINDS, CommandProblem
 from odoo.addons.mfg_integration_core.json_schema import schema_errors
@@ -49,8 +47,6 @@ PAGE_SCHEMA = {
         },
     },
 }
-# the command a stock record is applied with, and how its item is built
-STOCK_COMMAND = ("inventory.movements", 1)
 COUNTERS = ("read", "created", "updated", "unchanged", "refused", "conflict")
 
 
@@ -364,7 +360,7 @@ class MfgIntegrationSyncRun(models.Model):
         if state and when == state.source_updated_at:
             return "unchanged"
         savepoint = self.env.cr.savepoint()
-        outcome = self._invoke(record, index)
+        outcome = self.job_id._invoke_record(record, index)
         if not outcome.succeeded:
             savepoint.close(rollback=False)  # the refusal is logged like any message
             body = outcome.body or {}
@@ -418,47 +414,6 @@ class MfgIntegrationSyncRun(models.Model):
         if position[0] and (when, record["id"]) <= (parse_timestamp(position[0], "/"), position[1]):
             return key, when, _("The record is not after the page's cursor: it was read before.")
         return key, when, None
-
-    def _invoke(self, record, index):
-        """The outcome of the record's command, run as the job's client."""
-        job = self.job_id
-        name, version = STOCK_COMMAND
-        batch = self.env["mfg.integration.command"]._command(name, version)
-        # one item of the batch, run at once like the batch runner runs it
-        command = dataclasses.replace(
-            batch,
-            mode="sync",
-            batch_key=None,
-            rest=None,
-            request_schema=batch.request_schema["properties"][batch.batch_key]["items"],
-        )
-        item = {
-            "type": "count",
-            "product": record.get("product"),
-            "location": record.get("location"),
-            "quantity": record.get("quantity"),
-            "unit": record.get("unit"),
-            "reference": f"{job.name} {record.get('id')}"[:128],
-        }
-        if record.get("lot"):
-            item["lot"] = record["lot"]
-        raw = json.dumps(item).encode()
-        invocation = Invocation(
-            command=command,
-            identity=ClientIdentity(client_id=job.client_id.id, company_id=job.company_id.id),
-            payload=json.loads(raw),
-            params={"index": index},
-            raw=raw,
-            channel=f"SYNC {job.name}",
-            method="SYNC",
-            instance=f"sync:{job.id}/{record.get('id')}",
-            keep_refusals=False,
-            span_kind="consumer",
-            span_name=f"sync {job.name}",
-            span_attributes={"mfg.sync.run": self.id, "mfg.sync.record": str(record.get("id"))},
-            transport="sync",
-        )
-        return self.env["mfg.integration.command"]._execute(invocation)
 
     def _issue(self, kind, key, record, detail, position, problem=None):
         return self.env["mfg.integration.sync.issue"].create(
