@@ -64,9 +64,7 @@ def _configure(server, endpoint):
     ][0]
     types = {
         row["code"]: row["id"]
-        for row in server.call(
-            "mfg.integration.object.type", "search_read", [], ["code"]
-        )
+        for row in server.call("mfg.integration.object.type", "search_read", [], ["code"])
     }
     warehouse = server.call("stock.warehouse", "search_read", [], ["view_location_id"], limit=1)[0]
     xrefs = []
@@ -103,7 +101,15 @@ def _configure(server, endpoint):
             "domain": "uom",
             "target_model": "uom.uom",
             "line_ids": [
-                (0, 0, {"external_code": "EA", "record_ref": f"uom.uom,{unit}", "canonical_value": "unit"})
+                (
+                    0,
+                    0,
+                    {
+                        "external_code": "EA",
+                        "record_ref": f"uom.uom,{unit}",
+                        "canonical_value": "unit",
+                    },
+                )
             ],
         },
     )
@@ -132,13 +138,17 @@ def test_a_run_killed_mid_way_resumes_from_its_cursor(plant):
     state, wms, job_id, restart = plant
     server = state["server"]
     server.call("mfg.integration.sync.job", "action_run_now", [job_id])
-    assert wait_for(lambda: (_run(server, job_id) or {}).get("page_count", 0) >= 3, 120), (
-        "the run did not commit pages"
-    )
+    assert wait_for(
+        lambda: (_run(server, job_id) or {}).get("page_count", 0) >= 3, 120
+    ), "the run did not commit pages"
     kill_server(state["process"])
     # what the database holds after the crash: committed pages and their cursor only
-    committed = int(server.sql(f"SELECT page_count FROM mfg_integration_sync_run WHERE job_id = {job_id}"))
-    cursor = int(server.sql(f"SELECT cursor_after_id FROM mfg_integration_sync_job WHERE id = {job_id}"))
+    committed = int(
+        server.sql(f"SELECT page_count FROM mfg_integration_sync_run WHERE job_id = {job_id}")
+    )
+    cursor = int(
+        server.sql(f"SELECT cursor_after_id FROM mfg_integration_sync_job WHERE id = {job_id}")
+    )
     assert 3 <= committed < ROWS // PAGE
     assert cursor == committed * PAGE
     server = restart()
@@ -171,7 +181,10 @@ def test_a_run_killed_mid_way_resumes_from_its_cursor(plant):
         run["page_count"],
         run["read_count"],
         run["created_count"],
-        run["updated_count"] + run["unchanged_count"] + run["refused_count"] + run["conflict_count"],
+        run["updated_count"]
+        + run["unchanged_count"]
+        + run["refused_count"]
+        + run["conflict_count"],
         run["resume_count"],
     ) == (ROWS // PAGE, ROWS, ROWS, 0, 1)
     assert run["cursor_after"].endswith(f"#{ROWS}")

@@ -101,7 +101,9 @@ class MfgIntegrationRecon(models.Model):
             recon.system_count = recon._stream_extract()
         except SyncFailure as failure:
             recon._drop_staging()
-            recon.write({"state": "failed", "error": str(failure), "finished_at": fields.Datetime.now()})
+            recon.write(
+                {"state": "failed", "error": str(failure), "finished_at": fields.Datetime.now()}
+            )
             return recon
         recon._compare()
         recon._drop_staging()
@@ -139,8 +141,11 @@ class MfgIntegrationRecon(models.Model):
                 )
             except Exception as error:  # a record COPY refuses: the extract is not usable
                 raise SyncFailure(
-                    _("the extract's page at %(position)s has a record that cannot be read: %(error)s",
-                      position=position, error=error)
+                    _(
+                        "the extract's page at %(position)s has an unreadable record: %(error)s",
+                        position=position,
+                        error=error,
+                    )
                 ) from error
             total += len(page["records"])
             following = page["next"]
@@ -149,7 +154,9 @@ class MfgIntegrationRecon(models.Model):
             position = (following["updated_since"], following["after_id"])
 
     def _drop_staging(self):
-        self.env.cr.execute(SQL("DELETE FROM %s WHERE recon_id = %s", SQL.identifier(STAGING), self.id))
+        self.env.cr.execute(
+            SQL("DELETE FROM %s WHERE recon_id = %s", SQL.identifier(STAGING), self.id)
+        )
 
     def _compare(self):
         """Write the differences as lines, in SQL; count both sides."""

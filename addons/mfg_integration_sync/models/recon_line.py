@@ -27,7 +27,9 @@ class MfgIntegrationReconLine(models.Model):
     location_id = fields.Many2one("stock.location", readonly=True)
     odoo_value = fields.Float(string="Odoo Value", readonly=True, digits="Product Unit of Measure")
     system_value = fields.Float(
-        string="System Value", readonly=True, digits="Product Unit of Measure",
+        string="System Value",
+        readonly=True,
+        digits="Product Unit of Measure",
         help="The system's quantity in the product's unit of measure.",
     )
     system_quantity = fields.Float(
@@ -43,8 +45,11 @@ class MfgIntegrationReconLine(models.Model):
         index=True,
     )
     fix = fields.Selection(
-        [("pulled", "Pulled from the system"), ("resent", "Re-sent from Odoo"),
-         ("explained", "Explained")],
+        [
+            ("pulled", "Pulled from the system"),
+            ("resent", "Re-sent from Odoo"),
+            ("explained", "Explained"),
+        ],
         readonly=True,
     )
     reason = fields.Char(help="Why the difference is right (required to mark it explained).")
@@ -74,11 +79,16 @@ class MfgIntegrationReconLine(models.Model):
             outcome = job._invoke_record(record)
             if not outcome.succeeded:
                 raise UserError(
-                    _("%(line)s cannot be pulled: %(detail)s", line=line.display_name,
-                      detail=(outcome.body or {}).get("detail"))
+                    _(
+                        "%(line)s cannot be pulled: %(detail)s",
+                        line=line.display_name,
+                        detail=(outcome.body or {}).get("detail"),
+                    )
                 )
-            state = self.env["mfg.integration.sync.state"].sudo().search(
-                [("job_id", "=", job.id), ("key", "=", line.display_name)]
+            state = (
+                self.env["mfg.integration.sync.state"]
+                .sudo()
+                .search([("job_id", "=", job.id), ("key", "=", line.display_name)])
             )
             # Odoo now holds the system's value: no conflict with what the sync applied
             state.applied_quantity = outcome.body["counted"]
@@ -102,20 +112,26 @@ class MfgIntegrationReconLine(models.Model):
                     job.push_url, json={"records": [record]}, timeout=job.timeout
                 )
             except requests.RequestException as error:
-                raise UserError(_("%(url)s did not answer: %(error)s", url=job.push_url,
-                                  error=error)) from error
+                raise UserError(
+                    _("%(url)s did not answer: %(error)s", url=job.push_url, error=error)
+                ) from error
             if not response.ok:
                 raise UserError(
-                    _("%(url)s answered %(status)s: %(text)s", url=job.push_url,
-                      status=response.status_code, text=response.text[:300])
+                    _(
+                        "%(url)s answered %(status)s: %(text)s",
+                        url=job.push_url,
+                        status=response.status_code,
+                        text=response.text[:300],
+                    )
                 )
             line._settle("fixed", "resent")
 
     def action_explain(self):
         for line in self._open():
             if not (line.reason or "").strip():
-                raise UserError(_("Say why %s is right before marking it explained.",
-                                  line.display_name))
+                raise UserError(
+                    _("Say why %s is right before marking it explained.", line.display_name)
+                )
             line._settle("explained", "explained")
 
     def _open(self):
@@ -126,23 +142,32 @@ class MfgIntegrationReconLine(models.Model):
         product = self.product_id
         if not product:
             raise UserError(_("%s is not a product Odoo knows.", self.product_code))
-        return self.env["mfg.integration.mapping"].sudo().map_outbound(
-            self.recon_id.system_id, "uom", product.uom_id
+        return (
+            self.env["mfg.integration.mapping"]
+            .sudo()
+            .map_outbound(self.recon_id.system_id, "uom", product.uom_id)
         )
 
     def _settle(self, state, fix):
-        self.write({"state": state, "fix": fix, "fixed_by_id": self.env.uid,
-                    "fixed_at": fields.Datetime.now()})
+        self.write(
+            {
+                "state": state,
+                "fix": fix,
+                "fixed_by_id": self.env.uid,
+                "fixed_at": fields.Datetime.now(),
+            }
+        )
+        kind = dict(self._fields["kind"]._description_selection(self.env))[self.kind]
+        line = f"{self.display_name} ({kind}, Odoo {self.odoo_value}, {self.system_value})"
+        how = dict(self._fields["fix"]._description_selection(self.env))[fix]
+        reason = f": {self.reason}" if self.reason else ""
         self.recon_id.message_post(
             body=_(
-                "%(line)s (%(kind)s, Odoo %(odoo)s, system %(system)s): %(fix)s by %(user)s%(reason)s",
-                line=self.display_name,
-                kind=dict(LINE_KINDS)[self.kind],
-                odoo=self.odoo_value,
-                system=self.system_value,
-                fix=dict(self._fields["fix"].selection)[fix],
+                "%(line)s: %(fix)s by %(user)s%(reason)s",
+                line=line,
+                fix=how,
                 user=self.env.user.name,
-                reason=f": {self.reason}" if self.reason else "",
+                reason=reason,
             )
         )
         if not self.recon_id.open_count:

@@ -60,7 +60,9 @@ class MfgIntegrationSyncJob(models.Model):
     page_size = fields.Integer(default=100, required=True)
     timeout = fields.Float(string="Timeout (s)", default=30.0, required=True)
     max_retries = fields.Integer(
-        default=3, required=True, help="Attempts of a page that fails (5xx, timeout) beyond the first."
+        default=3,
+        required=True,
+        help="Attempts of a page that fails (5xx, timeout) beyond the first.",
     )
     retry_backoff = fields.Float(
         string="Back-off (s)",
@@ -92,7 +94,7 @@ class MfgIntegrationSyncJob(models.Model):
     )
     push_url = fields.Char(
         string="Push Endpoint",
-        help="POST URL where a reconciliation line re-sends Odoo's value ({\"records\": [...]}).",
+        help='POST URL where a reconciliation line re-sends Odoo\'s value ({"records": [...]}).',
     )
     recon_threshold = fields.Integer(
         string="Difference Threshold",

@@ -125,7 +125,9 @@ class MfgIntegrationSyncRun(models.Model):
         now = fields.Datetime.now()
         for run in self.search([("state", "=", "running")]):
             stalled_since = now - timedelta(seconds=run.job_id.stall_seconds)
-            if (run.heartbeat_at or run.started_at or run.create_date) > stalled_since or not run._try_lock():
+            if (
+                run.heartbeat_at or run.started_at or run.create_date
+            ) > stalled_since or not run._try_lock():
                 continue
             self.env["queue.job"].sudo().search(
                 [("uuid", "=", run.job_uuid), ("state", "in", ("started", "enqueued"))]
@@ -205,9 +207,7 @@ class MfgIntegrationSyncRun(models.Model):
                 else position
             )
             job.write({"cursor_updated_since": committed[0], "cursor_after_id": committed[1]})
-            values = {
-                f"{name}_count": run[f"{name}_count"] + counts[name] for name in COUNTERS
-            }
+            values = {f"{name}_count": run[f"{name}_count"] + counts[name] for name in COUNTERS}
             values.update(
                 page_count=run.page_count + 1,
                 cursor_after=cursor_text(committed),
@@ -272,14 +272,21 @@ class MfgIntegrationSyncRun(models.Model):
             time.sleep(delay)
             wait *= 2
         raise SyncFailure(
-            _("%(where)s: %(reason)s (%(tries)s attempts)", where=where, reason=reason, tries=attempt + 1)
+            _(
+                "%(where)s: %(reason)s (%(tries)s attempts)",
+                where=where,
+                reason=reason,
+                tries=attempt + 1,
+            )
         )
 
     def _parse_page(self, response, position, where):
         try:
             page = response.json()
         except ValueError as error:
-            raise SyncFailure(_("%(where)s is not JSON: %(error)s", where=where, error=error)) from error
+            raise SyncFailure(
+                _("%(where)s is not JSON: %(error)s", where=where, error=error)
+            ) from error
         errors = schema_errors(PAGE_SCHEMA, page)
         if errors:
             shown = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors[:5])

@@ -14,10 +14,10 @@ class MfgIntegrationSyncState(models.Model):
         "mfg.integration.sync.job", required=True, index=True, ondelete="cascade", readonly=True
     )
     company_id = fields.Many2one(related="job_id.company_id", store=True, index=True)
-    key = fields.Char(required=True, readonly=True, help="Product|location|lot in the system's ids.")
-    source_updated_at = fields.Datetime(
-        string="Source Updated At", required=True, readonly=True
+    key = fields.Char(
+        required=True, readonly=True, help="Product|location|lot in the system's ids."
     )
+    source_updated_at = fields.Datetime(string="Source Updated At", required=True, readonly=True)
     applied_quantity = fields.Float(
         digits="Product Unit of Measure",
         readonly=True,

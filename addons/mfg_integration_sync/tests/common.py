@@ -49,9 +49,7 @@ class SyncCase(TransactionCase):
         Product = env["product.product"]
         cls.bolt = Product.create({"name": "Sync bolt", "is_storable": True})
         cls.nut = Product.create({"name": "Sync nut", "is_storable": True})
-        cls.resin = Product.create(
-            {"name": "Sync resin", "is_storable": True, "tracking": "lot"}
-        )
+        cls.resin = Product.create({"name": "Sync resin", "is_storable": True, "tracking": "lot"})
         cls.wms = env["mfg.integration.system"].create(
             {"code": "WMS-SYNC", "name": "WMS", "kind": "wms", "warehouse_id": cls.warehouse.id}
         )
@@ -95,7 +93,9 @@ class SyncCase(TransactionCase):
         client = (
             env["mfg.integration.client"]
             .with_user(requester)
-            .create({"name": "WMS sync", "system_id": cls.wms.id, "scope_ids": [(6, 0, scopes.ids)]})
+            .create(
+                {"name": "WMS sync", "system_id": cls.wms.id, "scope_ids": [(6, 0, scopes.ids)]}
+            )
         )
         client.action_submit()
         client.with_user(approver).action_approve()

@@ -112,11 +112,17 @@ class TestFaults(SyncCase):
     def test_a_refused_record_stops_the_page_when_configured(self):
         self.job.stop_on_record_error = True
         self.fake.upsert(
-            [stock_row("BOLT", "A", 40, 1), stock_row("BOLT", "B", 5, 2), stock_row("GHOST", "A", 3, 3)]
+            [
+                stock_row("BOLT", "A", 40, 1),
+                stock_row("BOLT", "B", 5, 2),
+                stock_row("GHOST", "A", 3, 3),
+            ]
         )
         run = self.run_sync()
         self.assertEqual(run.state, "failed")
-        self.assertIn("record 0 of the page at cursor 2026-03-01T08:02:00Z #2 was refused", run.error)
+        self.assertIn(
+            "record 0 of the page at cursor 2026-03-01T08:02:00Z #2 was refused", run.error
+        )
         self.assertEqual((run.page_count, self.job.cursor_after_id), (1, 2))
         self.assertEqual(run.issue_ids.key, "GHOST|A|", "the refusal stays listed")
         self.assertEqual(self.on_hand(self.bolt, self.bin_a), 40, "the first page is committed")

@@ -32,7 +32,9 @@ class TestPull(SyncCase):
         self.assertEqual(self.on_hand(self.bolt, self.bin_a), 40)
         self.assertEqual(self.on_hand(self.bolt, self.bin_b), 5)
         self.assertEqual(self.on_hand(self.nut, self.bin_b), 12)
-        lot = self.env["stock.lot"].search([("name", "=", "L-77"), ("product_id", "=", self.resin.id)])
+        lot = self.env["stock.lot"].search(
+            [("name", "=", "L-77"), ("product_id", "=", self.resin.id)]
+        )
         self.assertEqual(self.on_hand(self.resin, self.bin_a, lot), 3)
         # the cursor is the last record's time and id
         self.assertEqual(

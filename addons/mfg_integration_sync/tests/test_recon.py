@@ -98,7 +98,9 @@ class TestReconciliation(SyncCase):
 
         # a re-run finds only the explained difference
         again = self.env["mfg.integration.recon"]._reconcile(self.job)
-        self.assertEqual(list(self.lines(again)), [("missing_in_odoo", "GHOST", "A", "", "quantity")])
+        self.assertEqual(
+            list(self.lines(again)), [("missing_in_odoo", "GHOST", "A", "", "quantity")]
+        )
 
     def test_an_unreadable_extract_fails_the_reconciliation_clearly(self):
         self.fake.set_faults({"malformed": 1})
