@@ -5,6 +5,8 @@ WMS's REST API pages its changes, with faults to switch on for tests.
 
     GET  /stock?updated_since=<ISO>&after_id=<n>&limit=<n>   a page of changes
     POST /stock  {"records": [...]}                         a client pushes values
+    GET  /stock/checksums?prefix=<hex>                      bucket counts and checksums
+    GET  /stock/range?prefix=<hex>                          the rows of one bucket
     GET  /_records                                          everything it holds
     POST /_records  {"records": [...]}                      add or change rows
     POST /_faults   {"fail": 1, "timeout": 1, "malformed": 1,
@@ -18,6 +20,7 @@ requests wrongly, then the WMS behaves again.
 """
 
 import argparse
+import hashlib
 import json
 import threading
 import time
@@ -101,6 +104,29 @@ class FakeWms:
         return {"records": records, "next": next_cursor}
 
     # ------------------------------------------------------------------
+    # Checksums: buckets of the rows by the md5 of their key, as hex prefixes
+    # ------------------------------------------------------------------
+    def checksums(self, prefix):
+        """{child prefix: {"count", "checksum"}} of the 16 buckets below prefix
+        (rows of a non-zero quantity; empty buckets are left out)."""
+        buckets = {}
+        for row in self.holding(prefix):
+            child = key_hash(row)[: len(prefix) + 1]
+            bucket = buckets.setdefault(child, {"count": 0, "checksum": 0})
+            bucket["count"] += 1
+            bucket["checksum"] = (bucket["checksum"] + row_checksum(row)) % CHECKSUM_MODULUS
+        return {
+            child: {"count": b["count"], "checksum": str(b["checksum"])}
+            for child, b in buckets.items()
+        }
+
+    def holding(self, prefix):
+        """The rows of a non-zero quantity whose key hash starts with prefix."""
+        with self.lock:
+            rows = [dict(row) for row in self.rows.values()]
+        return [row for row in rows if row["quantity"] and key_hash(row).startswith(prefix)]
+
+    # ------------------------------------------------------------------
     # Faults
     # ------------------------------------------------------------------
     def set_faults(self, settings):
@@ -145,6 +171,29 @@ class FakeWms:
             page["next"] = {"updated_since": updated_since, "after_id": after_id}
         return 200, {}, json.dumps(page).encode()
 
+    def answer_get(self, path, query):
+        """(status, headers, body bytes) of a GET."""
+        if path == "/stock":
+            return self.answer_stock(query)
+        if path in ("/stock/checksums", "/stock/range"):
+            prefix = query.get("prefix", [""])[0].lower()
+            if any(char not in "0123456789abcdef" for char in prefix):
+                return 400, {}, b'{"error": "prefix: hexadecimal digits"}'
+            if path == "/stock/checksums":
+                answer = {"prefix": prefix, "buckets": self.checksums(prefix)}
+            else:
+                answer = {"prefix": prefix, "records": self.holding(prefix)}
+            with self.lock:
+                self.requests.append({"path": path, "prefix": prefix})
+            return 200, {}, json.dumps(answer).encode()
+        with self.lock:
+            if path == "/_records":
+                rows = sorted(self.rows.values(), key=lambda row: row["id"])
+                return 200, {}, json.dumps({"records": rows}).encode()
+            if path == "/_requests":
+                return 200, {}, json.dumps({"requests": self.requests}).encode()
+        return 404, {}, b'{"error": "not found"}'
+
     def handler(self):
         wms = self
 
@@ -166,18 +215,8 @@ class FakeWms:
 
             def do_GET(self):
                 url = urlparse(self.path)
-                if url.path == "/stock":
-                    status, headers, body = wms.answer_stock(parse_qs(url.query))
-                    return self._send(status, body, headers)
-                if url.path == "/_records":
-                    with wms.lock:
-                        rows = sorted(wms.rows.values(), key=lambda row: row["id"])
-                    return self._send(200, json.dumps({"records": rows}).encode())
-                if url.path == "/_requests":
-                    with wms.lock:
-                        served = list(wms.requests)
-                    return self._send(200, json.dumps({"requests": served}).encode())
-                return self._send(404, b'{"error": "not found"}')
+                status, headers, body = wms.answer_get(url.path, parse_qs(url.query))
+                return self._send(status, body, headers)
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
@@ -205,6 +244,21 @@ class FakeWms:
                 return self._send(404, b'{"error": "not found"}')
 
         return Handler
+
+
+CHECKSUM_MODULUS = 2**60
+
+
+def key_hash(row):
+    """md5 of product|location|lot: where a row falls in the checksum buckets."""
+    key = f"{row['product']}|{row['location']}|{row.get('lot') or ''}"
+    return hashlib.md5(key.encode()).hexdigest()
+
+
+def row_checksum(row):
+    """A row's part of its bucket's checksum: its key and quantity (4 decimals)."""
+    text = f"{row['product']}|{row['location']}|{row.get('lot') or ''}|{float(row['quantity']):.4f}"
+    return int(hashlib.md5(text.encode()).hexdigest()[:15], 16)
 
 
 def parse(value):

@@ -96,6 +96,15 @@ class MfgIntegrationSyncJob(models.Model):
         string="Push Endpoint",
         help='POST URL where a reconciliation line re-sends Odoo\'s value ({"records": [...]}).',
     )
+    recon_method = fields.Selection(
+        [("extract", "Extract"), ("checksum", "Checksums")],
+        string="Reconciliation",
+        default="extract",
+        required=True,
+        help="Extract: read the system's whole feed and compare in SQL. Checksums: compare "
+        "bucket checksums (GET <endpoint>/checksums?prefix=) and read only the records of "
+        "the buckets that differ (GET <endpoint>/range?prefix=).",
+    )
     recon_threshold = fields.Integer(
         string="Difference Threshold",
         default=0,

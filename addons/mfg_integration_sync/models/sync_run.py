@@ -129,9 +129,13 @@ class MfgIntegrationSyncRun(models.Model):
                 run.heartbeat_at or run.started_at or run.create_date
             ) > stalled_since or not run._try_lock():
                 continue
-            self.env["queue.job"].sudo().search(
-                [("uuid", "=", run.job_uuid), ("state", "in", ("started", "enqueued"))]
-            ).button_cancelled()
+            queue_job = self.env["queue.job"].sudo().search([("uuid", "=", run.job_uuid)])
+            if queue_job.state == "failed":
+                # an error, not a crash: resuming would fail the same way
+                run._fail(_("its job failed: %s", queue_job.exc_message or queue_job.exc_name))
+                continue
+            if queue_job.state in ("started", "enqueued"):
+                queue_job.button_cancelled()
             run.resume_count += 1
             run.message_post(body=_("Resumed from cursor %s.", cursor_text(run.job_id._cursor())))
             run._enqueue()

@@ -150,6 +150,15 @@ class TestFaults(SyncCase):
             trap.assert_jobs_count(1, only=run._process)
             trap.perform_enqueued_jobs()
         self.assertEqual((run.state, run.resume_count, run.read_count), ("done", 1, 4))
+        # a run whose job failed (an error, not a crash) is not resumed: it failed
+        broken = self.job._start_run()
+        broken.write({"state": "running", "heartbeat_at": fields.Datetime.subtract(now, hours=1)})
+        broken.queue_job_id.write({"state": "failed", "exc_message": "ZeroDivisionError: boom"})
+        with trap_jobs() as trap:
+            self.env["mfg.integration.sync.run"]._resume_stalled()
+            trap.assert_jobs_count(0)
+        self.assertEqual(broken.state, "failed")
+        self.assertIn("its job failed: ZeroDivisionError: boom", broken.error)
         # a run that committed a page just now is left to its worker
         fresh = self.job._start_run()
         fresh.write({"state": "running", "heartbeat_at": fields.Datetime.now()})

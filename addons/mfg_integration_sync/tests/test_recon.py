@@ -4,6 +4,9 @@ from .common import SyncCase, stock_row
 
 
 class TestReconciliation(SyncCase):
+    # records of the system (the extract reads its empty bin too) and of Odoo
+    side_counts = (6, 4)
+
     def setUp(self):
         super().setUp()
         port = self.job.endpoint_url.split(":")[2].split("/")[0]
@@ -50,7 +53,7 @@ class TestReconciliation(SyncCase):
                 ("missing_in_odoo", "GHOST", "A", "", "quantity"): (0, 1),
             },
         )
-        self.assertEqual((recon.system_count, recon.odoo_count), (6, 4))
+        self.assertEqual((recon.system_count, recon.odoo_count), self.side_counts)
         self.assertEqual(
             (recon.missing_in_odoo_count, recon.missing_in_system_count, recon.different_count),
             (2, 1, 1),
@@ -107,4 +110,70 @@ class TestReconciliation(SyncCase):
         recon = self.env["mfg.integration.recon"]._reconcile(self.job)
         self.assertEqual(recon.state, "failed")
         self.assertIn("is not JSON", recon.error)
+        self.assertFalse(recon.line_ids)
+
+
+class TestChecksumReconciliation(TestReconciliation):
+    """The same planted differences among 300 rows that agree, found by
+    bucket checksums, reading only the buckets that disagree."""
+
+    # the system's checksums count what it holds (not its empty bin)
+    side_counts = (305, 304)
+
+    def setUp(self):
+        super().setUp()
+        self.job.recon_method = "checksum"
+        env = self.env
+        types = {t.code: t for t in env["mfg.integration.object.type"].search([])}
+        parent = self.warehouse.view_location_id
+        products = env["product.product"].create(
+            [{"name": f"Bulk {index}", "is_storable": True} for index in range(15)]
+        )
+        locations = env["stock.location"].create(
+            [
+                {"name": f"BULK-{index}", "usage": "internal", "location_id": parent.id}
+                for index in range(20)
+            ]
+        )
+        env["mfg.integration.xref"].create(
+            [
+                {
+                    "system_id": self.wms.id,
+                    "object_type_id": types[kind].id,
+                    "external_id": record.name,
+                    "res_id": record.id,
+                }
+                for kind, records in (("product", products), ("location", locations))
+                for record in records
+            ]
+        )
+        rows = []
+        for p_index, product in enumerate(products):
+            for l_index, location in enumerate(locations):
+                quantity = p_index * 20 + l_index + 0.5
+                env["stock.quant"]._update_available_quantity(product, location, quantity)
+                rows.append(stock_row(product.name, location.name, quantity, 30))
+        self.fake.upsert(rows)
+
+    def test_finds_exactly_the_planted_differences_and_its_actions_fix_them(self):
+        super().test_finds_exactly_the_planted_differences_and_its_actions_fix_them()
+        first, again = self.env["mfg.integration.recon"].search(
+            [("job_id", "=", self.job.id)], order="id"
+        )
+        self.assertEqual(first.method, "checksum")
+        # only the disagreeing buckets were read: the three records the system holds
+        # among the differences, and few of their neighbours
+        self.assertGreaterEqual(first.records_read, 3)
+        self.assertLessEqual(first.records_read, 0.05 * first.system_count)
+        bucket_reads = [r for r in self.fake.requests if r.get("path") == "/stock/range"]
+        self.assertTrue(bucket_reads)
+        self.assertFalse([r for r in self.fake.requests if "after_id" in r], "no extract read")
+        # after the fixes only the explained bucket differs
+        self.assertLessEqual(again.records_read, 0.05 * again.system_count)
+
+    def test_an_unreadable_extract_fails_the_reconciliation_clearly(self):
+        self.job.endpoint_url = "http://127.0.0.1:9/stock"  # nothing listens there
+        recon = self.env["mfg.integration.recon"]._reconcile(self.job)
+        self.assertEqual(recon.state, "failed")
+        self.assertIn("http://127.0.0.1:9/stock/checksums (prefix '')", recon.error)
         self.assertFalse(recon.line_ids)
