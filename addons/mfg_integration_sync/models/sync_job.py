@@ -1,14 +1,20 @@
 """A scheduled batch synchronization with one connected system."""
 
+import csv
 import dataclasses
 import json
+import os
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.mfg_integration_command.commands import ClientIdentity, Invocation
 
+from .sync_run import SyncFailure, cursor_text
+
+FILE_SUFFIXES = (".csv", ".json")
+CSV_COLUMNS = ("product", "location", "quantity", "unit", "updated_at")
 # the command a stock record is applied with (one item of its batch)
 STOCK_COMMAND = ("inventory.movements", 1)
 INTERVAL_UNITS = [("minutes", "Minutes"), ("hours", "Hours"), ("days", "Days")]
@@ -39,7 +45,10 @@ class MfgIntegrationSyncJob(models.Model):
         [("inbound", "Pull into Odoo")], required=True, default="inbound", tracking=True
     )
     adapter = fields.Selection(
-        [("rest_pull", "REST pull (updated_since cursor)")],
+        [
+            ("rest_pull", "REST pull (updated_since cursor)"),
+            ("file_folder", "File folder (CSV or JSON files)"),
+        ],
         required=True,
         default="rest_pull",
         tracking=True,
@@ -52,10 +61,18 @@ class MfgIntegrationSyncJob(models.Model):
     )
     endpoint_url = fields.Char(
         string="Endpoint",
-        required=True,
         tracking=True,
         help="GET URL of the system's change feed; the cursor is sent as updated_since, "
         "after_id and limit.",
+    )
+    folder_path = fields.Char(
+        string="Folder",
+        help="Where the system drops its files (.csv with a header line, or .json with "
+        "a records list); each file is one page, read in name order, and moved to its "
+        "done/ subfolder once applied.",
+    )
+    cursor_file = fields.Char(
+        string="Cursor: Last File", readonly=True, help="The last file applied (name order)."
     )
     page_size = fields.Integer(default=100, required=True)
     timeout = fields.Float(string="Timeout (s)", default=30.0, required=True)
@@ -141,6 +158,19 @@ class MfgIntegrationSyncJob(models.Model):
             )
             job.last_recon_open = job.last_recon_id.open_count
 
+    @api.constrains("adapter", "endpoint_url", "folder_path")
+    def _check_source(self):
+        for job in self:
+            if job.adapter == "rest_pull" and not job.endpoint_url:
+                raise ValidationError(_("A REST pull needs its endpoint."))
+            if job.adapter == "file_folder" and not job.folder_path:
+                raise ValidationError(_("A file folder job needs its folder."))
+
+    def _cursor_label(self):
+        if self.adapter == "file_folder":
+            return self.cursor_file or "-"
+        return cursor_text(self._cursor())
+
     def _cursor(self):
         return (self.cursor_updated_since or "", self.cursor_after_id or 0)
 
@@ -169,7 +199,7 @@ class MfgIntegrationSyncJob(models.Model):
     def action_reset_cursor(self):
         """Read everything again at the next run (a full resync); source
         timestamps still refuse what is older than what was applied."""
-        self.write({"cursor_updated_since": False, "cursor_after_id": 0})
+        self.write({"cursor_updated_since": False, "cursor_after_id": 0, "cursor_file": False})
         for job in self:
             job.message_post(body=_("Cursor reset: the next run reads the whole feed."))
 
@@ -255,3 +285,114 @@ class MfgIntegrationSyncJob(models.Model):
             transport="sync",
         )
         return self.env["mfg.integration.command"]._execute(invocation)
+
+    # ------------------------------------------------------------------
+    # File folder
+    # ------------------------------------------------------------------
+    def _inbox_files(self):
+        """The files not applied yet, in name order."""
+        try:
+            names = sorted(os.listdir(self.folder_path))
+        except OSError as error:
+            raise SyncFailure(
+                _("cannot read %(folder)s: %(error)s", folder=self.folder_path, error=error)
+            ) from error
+        return [
+            name
+            for name in names
+            if name.endswith(FILE_SUFFIXES)
+            and os.path.isfile(os.path.join(self.folder_path, name))
+            and name > (self.cursor_file or "")
+        ]
+
+    def _read_next_file(self):
+        """(name, records, whether more files wait) of the next file, or
+        (None, [], False); a line that cannot be read is a record carrying its
+        error (refused, listed)."""
+        files = self._inbox_files()
+        if not files:
+            return None, [], False
+        name = files[0]
+        path = os.path.join(self.folder_path, name)
+        try:
+            with open(path, newline="", encoding="utf-8") as handle:
+                if name.endswith(".json"):
+                    return name, self._json_records(name, handle), len(files) > 1
+                return name, self._csv_records(name, handle), len(files) > 1
+        except (OSError, UnicodeDecodeError) as error:
+            raise SyncFailure(
+                _("cannot read %(file)s: %(error)s", file=name, error=error)
+            ) from error
+
+    def _json_records(self, name, handle):
+        try:
+            content = json.load(handle)
+        except ValueError as error:
+            raise SyncFailure(
+                _("%(file)s is not JSON: %(error)s", file=name, error=error)
+            ) from error
+        records = content.get("records") if isinstance(content, dict) else content
+        if not isinstance(records, list):
+            raise SyncFailure(_("%s holds no list of records.", name))
+        return [
+            {"id": index, **record}
+            if isinstance(record, dict)
+            else {
+                "_error": _("%(file)s record %(index)s is not an object.", file=name, index=index)
+            }
+            for index, record in enumerate(records, 1)
+        ]
+
+    def _csv_records(self, name, handle):
+        reader = csv.DictReader(handle)
+        missing = [column for column in CSV_COLUMNS if column not in (reader.fieldnames or ())]
+        if missing:
+            raise SyncFailure(
+                _(
+                    "%(file)s has no column %(columns)s in its header line.",
+                    file=name,
+                    columns=", ".join(missing),
+                )
+            )
+        records = []
+        for row in reader:
+            line = reader.line_num
+            record = {key: (value or None) for key, value in row.items() if key}
+            record["id"] = line
+            problem = None
+            if None in row or None in row.values():
+                problem = _(
+                    "%(file)s line %(line)s does not have the %(count)s fields of the header.",
+                    file=name,
+                    line=line,
+                    count=len(reader.fieldnames),
+                )
+            else:
+                try:
+                    record["quantity"] = float(record["quantity"])
+                except (TypeError, ValueError):
+                    problem = _(
+                        "%(file)s line %(line)s: quantity '%(value)s' is not a number.",
+                        file=name,
+                        line=line,
+                        value=row["quantity"],
+                    )
+            if problem:
+                record = {
+                    "_error": problem,
+                    **{k: record.get(k) for k in ("product", "location", "lot")},
+                }
+            records.append(record)
+        return records
+
+    def _file_done(self, name):
+        """Move an applied file to done/ (its name is committed as the cursor:
+        a file left behind by a crash here is not read again)."""
+        if not name:
+            return
+        done = os.path.join(self.folder_path, "done")
+        os.makedirs(done, exist_ok=True)
+        try:
+            os.replace(os.path.join(self.folder_path, name), os.path.join(done, name))
+        except OSError:
+            pass  # gone already; the cursor is what counts

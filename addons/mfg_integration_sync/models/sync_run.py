@@ -56,6 +56,8 @@ class SyncFailure(Exception):
 
 def cursor_text(position):
     since, after_id = position
+    if after_id is None:  # a file's name
+        return since
     return f"{since or '-'} #{after_id or 0}"
 
 
@@ -137,7 +139,7 @@ class MfgIntegrationSyncRun(models.Model):
             if queue_job.state in ("started", "enqueued"):
                 queue_job.button_cancelled()
             run.resume_count += 1
-            run.message_post(body=_("Resumed from cursor %s.", cursor_text(run.job_id._cursor())))
+            run.message_post(body=_("Resumed from cursor %s.", run.job_id._cursor_label()))
             run._enqueue()
 
     def action_resume(self):
@@ -186,8 +188,8 @@ class MfgIntegrationSyncRun(models.Model):
                 {
                     "state": "running",
                     "started_at": fields.Datetime.now(),
-                    "cursor_before": cursor_text(job._cursor()),
-                    "cursor_after": cursor_text(job._cursor()),
+                    "cursor_before": job._cursor_label(),
+                    "cursor_after": job._cursor_label(),
                 }
             )
             run._commit()
@@ -196,39 +198,58 @@ class MfgIntegrationSyncRun(models.Model):
                 return _("Another worker runs it.")
             position = job._cursor()
             try:
-                page = run._fetch(position)
-                counts = run._apply_page(page["records"], position)
+                records, more, cursor_values, label = run._next_page(position)
+                if job.adapter == "file_folder":
+                    position = (label, None)  # what the file's issues name
+                counts = run._apply_page(records, position)
             except SyncFailure as failure:
                 run._fail(str(failure))
                 return str(failure)
-            next_cursor = page["next"]
-            last = page["records"][-1] if page["records"] else None
-            committed = (
-                (next_cursor["updated_since"], next_cursor["after_id"])
-                if next_cursor
-                else (last["updated_at"], last["id"])
-                if last
-                else position
-            )
-            job.write({"cursor_updated_since": committed[0], "cursor_after_id": committed[1]})
+            job.write(cursor_values)
             values = {f"{name}_count": run[f"{name}_count"] + counts[name] for name in COUNTERS}
             values.update(
                 page_count=run.page_count + 1,
-                cursor_after=cursor_text(committed),
+                cursor_after=label,
                 heartbeat_at=fields.Datetime.now(),
             )
-            if not next_cursor:
+            if not more:
                 values.update(state="done", finished_at=fields.Datetime.now())
             run.write(values)
-            if not next_cursor:
+            if not more:
                 self.env["mfg.integration.incident"]._source_settled(run)
             run._commit()
-            if not next_cursor:
+            if job.adapter == "file_folder":
+                job._file_done(cursor_values.get("cursor_file"))
+            if not more:
                 return _(
                     "%(pages)s pages, %(read)s records read",
                     pages=run.page_count,
                     read=run.read_count,
                 )
+
+    def _next_page(self, position):
+        """(records, whether more pages follow, the job's cursor values once
+        they are applied, how the run shows that cursor)."""
+        job = self.job_id
+        if job.adapter == "file_folder":
+            name, records, more = job._read_next_file()
+            return records, more, ({"cursor_file": name} if name else {}), name or ""
+        page = self._fetch(position)
+        following = page["next"]
+        last = page["records"][-1] if page["records"] else None
+        committed = (
+            (following["updated_since"], following["after_id"])
+            if following
+            else (last["updated_at"], last["id"])
+            if last
+            else position
+        )
+        return (
+            page["records"],
+            bool(following),
+            {"cursor_updated_since": committed[0], "cursor_after_id": committed[1]},
+            cursor_text(committed),
+        )
 
     def _fail(self, reason):
         self.write({"state": "failed", "finished_at": fields.Datetime.now(), "error": reason})
@@ -416,13 +437,19 @@ class MfgIntegrationSyncRun(models.Model):
     def _record_key(self, record, position):
         """(key, source time, problem) of a record: where it stands in the feed."""
         key = "|".join(str(record.get(name) or "") for name in ("product", "location", "lot"))
+        if record.get("_error"):
+            return key, None, record["_error"]
         if not isinstance(record.get("id"), int) or not isinstance(record.get("updated_at"), str):
             return key, None, _("A record needs an integer 'id' and an 'updated_at' date-time.")
         try:
             when = parse_timestamp(record["updated_at"], "/updated_at")
         except CommandProblem as problem:
             return key, None, problem.detail
-        if position[0] and (when, record["id"]) <= (parse_timestamp(position[0], "/"), position[1]):
+        if (
+            self.job_id.adapter == "rest_pull"
+            and position[0]
+            and (when, record["id"]) <= (parse_timestamp(position[0], "/"), position[1])
+        ):
             return key, when, _("The record is not after the page's cursor: it was read before.")
         return key, when, None
 
