@@ -3,6 +3,7 @@
 import csv
 import dataclasses
 import json
+import logging
 import os
 from datetime import timedelta
 
@@ -12,6 +13,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.addons.mfg_integration_command.commands import ClientIdentity, Invocation
 
 from .sync_run import SyncFailure, cursor_text
+
+_logger = logging.getLogger(__name__)
 
 FILE_SUFFIXES = (".csv", ".json")
 CSV_COLUMNS = ("product", "location", "quantity", "unit", "updated_at")
@@ -394,5 +397,5 @@ class MfgIntegrationSyncJob(models.Model):
         os.makedirs(done, exist_ok=True)
         try:
             os.replace(os.path.join(self.folder_path, name), os.path.join(done, name))
-        except OSError:
-            pass  # gone already; the cursor is what counts
+        except OSError as error:  # the cursor is what counts: it is not read again
+            _logger.warning("%s: %s stays in %s: %s", self.name, name, self.folder_path, error)

@@ -156,7 +156,7 @@ class TestChecksumReconciliation(TestReconciliation):
         self.fake.upsert(rows)
 
     def test_finds_exactly_the_planted_differences_and_its_actions_fix_them(self):
-        super().test_finds_exactly_the_planted_differences_and_its_actions_fix_them()
+        result = super().test_finds_exactly_the_planted_differences_and_its_actions_fix_them()
         first, again = self.env["mfg.integration.recon"].search(
             [("job_id", "=", self.job.id)], order="id"
         )
@@ -170,6 +170,7 @@ class TestChecksumReconciliation(TestReconciliation):
         self.assertFalse([r for r in self.fake.requests if "after_id" in r], "no extract read")
         # after the fixes only the explained bucket differs
         self.assertLessEqual(again.records_read, 0.05 * again.system_count)
+        return result
 
     def test_an_unreadable_extract_fails_the_reconciliation_clearly(self):
         self.job.endpoint_url = "http://127.0.0.1:9/stock"  # nothing listens there
