@@ -9,8 +9,8 @@ import pytest
 from fake_wms import FakeWms, serve
 from harness import free_port, kill_server, start_server, stop_server, wait_for
 
-ROWS = 120
-PAGE = 10
+ROWS = 60
+PAGE = 5
 SYSTEM = "WMS-SYNC-E2E"
 
 
@@ -67,23 +67,29 @@ def _configure(server, endpoint):
         for row in server.call("mfg.integration.object.type", "search_read", [], ["code"])
     }
     warehouse = server.call("stock.warehouse", "search_read", [], ["view_location_id"], limit=1)[0]
-    xrefs = []
-    for index in range(20):
-        product = server.call(
-            "product.product", "create", {"name": f"Sync e2e {index}", "is_storable": True}
-        )
-        xrefs.append((types["product"], f"SYNC-E2E-{index}", product))
-    for index in range(10):
-        location = server.call(
-            "stock.location",
-            "create",
+    products = server.call(
+        "product.product",
+        "create",
+        [{"name": f"Sync e2e {index}", "is_storable": True} for index in range(20)],
+    )
+    locations = server.call(
+        "stock.location",
+        "create",
+        [
             {
                 "name": f"SYNC-E2E-{index}",
                 "usage": "internal",
                 "location_id": warehouse["view_location_id"][0],
-            },
-        )
-        xrefs.append((types["location"], f"SYNC-E2E/{index}", location))
+            }
+            for index in range(3)
+        ],
+    )
+    xrefs = [
+        (types["product"], f"SYNC-E2E-{index}", product) for index, product in enumerate(products)
+    ] + [
+        (types["location"], f"SYNC-E2E/{index}", location)
+        for index, location in enumerate(locations)
+    ]
     server.call(
         "mfg.integration.xref",
         "create",
