@@ -130,6 +130,10 @@ class MfgIntegrationSyncJob(models.Model):
         default=0,
         help="A reconciliation with more differences than this opens an exception.",
     )
+    recon_next_run_at = fields.Datetime(
+        string="Next Reconciliation", tracking=True, help="Empty: only on demand."
+    )
+    recon_interval_days = fields.Integer(string="Reconcile Every (Days)", default=1, required=True)
     recon_ids = fields.One2many("mfg.integration.recon", "job_id", readonly=True)
     last_recon_id = fields.Many2one(
         "mfg.integration.recon", string="Last Reconciliation", compute="_compute_last_recon"
@@ -244,6 +248,21 @@ class MfgIntegrationSyncJob(models.Model):
             if not running:
                 job._start_run()
         self.env["mfg.integration.sync.run"].sudo()._resume_stalled()
+        for job in self.sudo().search(
+            [("recon_next_run_at", "!=", False), ("recon_next_run_at", "<=", now)]
+        ):
+            job.recon_next_run_at = max(
+                job.recon_next_run_at + timedelta(days=max(job.recon_interval_days, 1)), now
+            )
+            job.with_delay(
+                channel="root.mfg_integration_sync",
+                description=_("Reconcile %s", job.name),
+            )._reconcile_job()
+
+    def _reconcile_job(self):
+        """A scheduled reconciliation (a queue job)."""
+        recon = self.env["mfg.integration.recon"]._reconcile(self)
+        return _("%(state)s: %(count)s differences", state=recon.state, count=len(recon.line_ids))
 
     # ------------------------------------------------------------------
     # Applying a record

@@ -1,4 +1,7 @@
+from odoo import fields
 from odoo.exceptions import UserError
+
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import SyncCase, stock_row
 
@@ -104,6 +107,18 @@ class TestReconciliation(SyncCase):
         self.assertEqual(
             list(self.lines(again)), [("missing_in_odoo", "GHOST", "A", "", "quantity")]
         )
+
+    def test_the_scheduler_reconciles_when_due(self):
+        now = fields.Datetime.now()
+        self.job.recon_next_run_at = now
+        with trap_jobs() as trap:
+            self.env["mfg.integration.sync.job"]._cron_run_due()
+            trap.assert_jobs_count(1, only=self.job._reconcile_job)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(self.job.last_recon_id.state, "done")
+        self.assertEqual(len(self.job.last_recon_id.line_ids), 4)
+        self.assertEqual(self.job.last_recon_open, 4)
+        self.assertEqual(self.job.recon_next_run_at, fields.Datetime.add(now, days=1))
 
     def test_an_unreadable_extract_fails_the_reconciliation_clearly(self):
         self.fake.set_faults({"malformed": 1})
