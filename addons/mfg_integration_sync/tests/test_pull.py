@@ -1,5 +1,7 @@
 import json
 
+from odoo.tests import new_test_user
+
 from .common import SyncCase, stock_row
 
 
@@ -129,3 +131,28 @@ class TestPull(SyncCase):
         self.assertEqual(conflict.state, "dismissed")
         self.assertEqual(self.on_hand(self.bolt, self.bin_a), 42)
         self.assertEqual(self.exceptions("sync_conflict").state, "resolved")
+
+    def test_another_company_sees_none_of_it(self):
+        self.fake.upsert([stock_row("BOLT", "A", 40, 1), stock_row("GHOST", "A", 1, 2)])
+        run = self.run_sync()
+        recon = self.env["mfg.integration.recon"]._reconcile(self.job)
+        other = self.env["res.company"].create({"name": "Other plant"})
+        outsider = new_test_user(
+            self.env,
+            login="sync_outsider",
+            groups="base.group_user,mfg_integration_core.group_integration_manager",
+            company_id=other.id,
+            company_ids=[(6, 0, other.ids)],
+        )
+        for model, record in (
+            ("mfg.integration.sync.job", self.job),
+            ("mfg.integration.sync.run", run),
+            ("mfg.integration.sync.issue", run.issue_ids),
+            ("mfg.integration.sync.state", self.env["mfg.integration.sync.state"].search([])),
+            ("mfg.integration.recon", recon),
+            ("mfg.integration.recon.line", recon.line_ids),
+        ):
+            self.assertTrue(record, model)
+            self.assertFalse(
+                self.env[model].with_user(outsider).search([("id", "in", record.ids)]), model
+            )
