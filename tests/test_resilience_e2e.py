@@ -57,6 +57,8 @@ def operations(server):
     spec = requests.get(server.url + API + "/openapi.json", timeout=30).json()
     found = []
     for path, methods in spec["paths"].items():
+        if path.startswith(API + "/test/"):
+            continue  # the test addons' dummy commands succeed by design
         for method, operation in methods.items():
             schema = (
                 operation.get("requestBody", {})
