@@ -2,10 +2,13 @@ import json
 import uuid
 from datetime import date, timedelta
 
+from openapi_spec_validator import validate
+
 from odoo.tests import tagged
 
 from odoo.addons.mfg_integration_api.contract import ResponseContract
 from odoo.addons.mfg_integration_broker.amqp import ReceivedMessage
+from odoo.addons.mfg_integration_core.json_schema import schema_errors
 
 from .common import CatalogCase
 
@@ -46,6 +49,7 @@ class TestApiV2(CatalogCase):
         v1 = self.url_open("/api/mfg/v1/openapi.json").json()
         v2 = self.url_open(V2 + "/openapi.json").json()
         self.assertEqual((v1["openapi"], v2["openapi"]), ("3.1.0", "3.1.0"))
+        validate(v2)
         self.assertEqual((v1["info"]["version"], v2["info"]["version"]), ("1.0.0", "2.0.0"))
         operations = {
             document["info"]["version"]: {
@@ -75,6 +79,9 @@ class TestApiV2(CatalogCase):
         self.assertIn("planned_quantity", schema["required"])
         self.assertNotIn("quantity", schema["properties"])
         self.assertEqual(schema["properties"]["priority"]["enum"], ["normal", "urgent"])
+        for name in ("production_order.create", "production_order.confirm"):
+            command = self.env["mfg.integration.command"]._command(name, 2)
+            self.assertEqual(schema_errors(command.request_schema, command.example), [])
         # a version no command declares has no document and no routes
         self.assertEqual(self.url_open("/api/mfg/v3/openapi.json").json()["paths"], {})
         status, body, _response = self.api("GET", "/production-orders")  # v1 answers as before
