@@ -35,8 +35,11 @@ class MfgIntegrationApiController(http.Controller):
     )
     def openapi(self, api_version=1):
         env = request.env(su=True)
+        api_version = _served_version(api_version)
+        if api_version not in env["mfg.integration.api"]._api_versions():
+            return request.make_json_response({"detail": "unknown API version"}, status=404)
         document = env["mfg.integration.api"]._openapi(
-            request.httprequest.host_url.rstrip("/"), _served_version(api_version)
+            request.httprequest.host_url.rstrip("/"), api_version
         )
         return request.make_json_response(document)
 

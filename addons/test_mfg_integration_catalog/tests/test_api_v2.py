@@ -23,6 +23,16 @@ class TestApiV2(CatalogCase):
 
     _contract_v2 = None
 
+    def api_v3(self, method, path):
+        """Call /api/mfg/v3, which no command declares."""
+        response = self.opener.request(
+            method,
+            self.base_url() + "/api/mfg/v3" + path,
+            headers={"Authorization": f"Bearer {self.key}"},
+            timeout=60,
+        )
+        return response.status_code, response.json(), response
+
     def api_v2(self, method, path, body=None, key=None):
         """Call /api/mfg/v2 over HTTP, the answer checked against v2's document."""
         headers = {"Authorization": f"Bearer {key or self.key}"}
@@ -83,7 +93,8 @@ class TestApiV2(CatalogCase):
             command = self.env["mfg.integration.command"]._command(name, 2)
             self.assertEqual(schema_errors(command.request_schema, command.example), [])
         # a version no command declares has no document and no routes
-        self.assertEqual(self.url_open("/api/mfg/v3/openapi.json").json()["paths"], {})
+        self.assertEqual(self.url_open("/api/mfg/v3/openapi.json").status_code, 404)
+        self.assertProblem(self.api_v3("GET", "/production-orders"), 404, "not-found")
         status, body, _response = self.api("GET", "/production-orders")  # v1 answers as before
         self.assertEqual(status, 200, body)
 
