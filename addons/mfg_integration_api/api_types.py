@@ -11,3 +11,4 @@ class ApiRequest:
     body: bytes = b""
     query: dict = field(default_factory=dict)
     remote_addr: str = ""
+    api_version: int = 1  # of its prefix: /api/mfg/v2 -> 2

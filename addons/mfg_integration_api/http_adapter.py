@@ -21,7 +21,7 @@ from odoo.service.db import list_dbs
 from odoo.addons.mfg_integration_command.problems import CommandProblem
 from odoo.addons.mfg_integration_core.database import connection_failure
 
-from .routing import API_PREFIX
+from .routing import API_ROOT
 
 _logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class ApiHttpDispatcher(http.HttpDispatcher):
 
     def handle_error(self, exc):
         httprequest = self.request.httprequest
-        if not httprequest.path.startswith(API_PREFIX + "/"):
+        if not httprequest.path.startswith(API_ROOT):
             return super().handle_error(exc)
         lost = connection_failure(exc)
         if not lost and not self.request.db and isinstance(exc, NotFound):

@@ -1,13 +1,20 @@
-"""The routes of /api/mfg/v1: the commands' REST bindings, matched to paths."""
+"""The routes of /api/mfg/v<n>: the commands' REST bindings, matched to paths."""
 
 import re
 
 from odoo.addons.mfg_integration_command.commands import PATH_PARAMETER
 
 API_PREFIX = "/api/mfg/v1"
+# every REST API version's prefix starts so: /api/mfg/v2 serves the bindings of Rest(api=2)
+API_ROOT = "/api/mfg/v"
 # Odoo auth method of the API's routes: no session, the pipeline checks API keys
 # itself; unlike "none", the routes need a database (ir.http._auth_method_mfg_api)
 API_AUTH = "mfg_api"
+
+
+def api_prefix(api_version):
+    """The path prefix of a REST API version: /api/mfg/v1, /api/mfg/v2."""
+    return f"{API_ROOT}{api_version}"
 
 
 class ApiRoute:
@@ -41,6 +48,10 @@ class ApiRoute:
     @property
     def tag(self):
         return self.rest.tag
+
+    @property
+    def prefix(self):
+        return api_prefix(self.rest.api)
 
     def match(self, path):
         found = self.path_regex.match(path)

@@ -19,6 +19,7 @@
         "views/interface_member_views.xml",
         "views/shadow_run_views.xml",
         "views/api_version_views.xml",
+        "views/catalog_change_views.xml",
         "views/menus.xml",
     ],
 }

@@ -23,12 +23,15 @@ class Rest:
 
     :param operation: the OpenAPI operationId
     :param tag: the OpenAPI tag that groups it
+    :param api: the REST API version that serves it (``/api/mfg/v<api>`` and
+        that version's OpenAPI document), e.g. 2 for a command's v2
     """
 
     method: str
     path: str
     operation: str
     tag: str = "General"
+    api: int = 1
 
     @property
     def parameters(self):

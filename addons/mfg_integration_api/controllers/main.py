@@ -9,14 +9,23 @@ from odoo.addons.mfg_integration_core.write_locks import run_serialized
 
 from ..api_types import ApiRequest
 from ..http_adapter import to_http_response
-from ..routing import API_AUTH, API_PREFIX
+from ..routing import API_AUTH, API_PREFIX, API_ROOT
+
+# a later REST API version (/api/mfg/v2...): v1's routes are declared as they were
+LATER_VERSION = f"{API_ROOT}<int(min=2):api_version>"
+
+
+def _served_version(api_version):
+    """The path's API version: an int from the converter; a query string's
+    api_version (a str) on a v1 path is not one."""
+    return api_version if isinstance(api_version, int) else 1
 
 
 class MfgIntegrationApiController(http.Controller):
     """Thin HTTP adapter: the pipeline lives in the mfg.integration.api model."""
 
     @http.route(
-        f"{API_PREFIX}/openapi.json",
+        [f"{API_PREFIX}/openapi.json", f"{LATER_VERSION}/openapi.json"],
         type="http",
         auth=API_AUTH,
         methods=["GET"],
@@ -24,9 +33,14 @@ class MfgIntegrationApiController(http.Controller):
         save_session=False,
         readonly=True,
     )
-    def openapi(self):
+    def openapi(self, api_version=1):
         env = request.env(su=True)
-        document = env["mfg.integration.api"]._openapi(request.httprequest.host_url.rstrip("/"))
+        api_version = _served_version(api_version)
+        if api_version not in env["mfg.integration.api"]._api_versions():
+            return request.make_json_response({"detail": "unknown API version"}, status=404)
+        document = env["mfg.integration.api"]._openapi(
+            request.httprequest.host_url.rstrip("/"), api_version
+        )
         return request.make_json_response(document)
 
     @http.route(
@@ -63,7 +77,7 @@ class MfgIntegrationApiController(http.Controller):
         return request.make_json_response(event_type._served_schema())
 
     @http.route(
-        f"{API_PREFIX}/<mfgpath:subpath>",
+        [f"{API_PREFIX}/<mfgpath:subpath>", f"{LATER_VERSION}/<mfgpath:subpath>"],
         type="http",
         auth=API_AUTH,
         methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
@@ -72,7 +86,7 @@ class MfgIntegrationApiController(http.Controller):
         # every request here writes (rate limit, log): a read/write transaction from the start
         readonly=False,
     )
-    def dispatch(self, subpath, **_query):
+    def dispatch(self, subpath, api_version=1, **_query):
         httprequest = request.httprequest
         api_request = ApiRequest(
             method=httprequest.method,
@@ -81,6 +95,7 @@ class MfgIntegrationApiController(http.Controller):
             body=httprequest.get_data() if httprequest.method != "GET" else b"",
             query=httprequest.args.to_dict(),
             remote_addr=httprequest.remote_addr,
+            api_version=_served_version(api_version),
         )
         env = request.env(user=SUPERUSER_ID, su=True)
         api_service = env["mfg.integration.api"]

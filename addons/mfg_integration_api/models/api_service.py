@@ -1,4 +1,4 @@
-"""The REST transport of the command pipeline: /api/mfg/v1.
+"""The REST transport of the command pipeline: /api/mfg/v1 (and /api/mfg/v2...).
 
 It turns an HTTP request into an Invocation of the command its route binds,
 runs it through ``mfg.integration.command``, and hands back the outcome for
@@ -13,7 +13,7 @@ from odoo import api, models, tools
 from odoo.addons.mfg_integration_command.commands import ApiKeyIdentity, Invocation
 from odoo.addons.mfg_integration_command.problems import CommandProblem
 
-from ..routing import API_PREFIX, ApiRoute
+from ..routing import API_PREFIX, ApiRoute, api_prefix
 
 # what an HTTP request may tell the pipeline, besides its body
 NO_BODY_METHODS = ("GET", "DELETE", "HEAD")
@@ -27,33 +27,42 @@ class MfgIntegrationApi(models.AbstractModel):
     # Route catalog
     # ------------------------------------------------------------------
     @api.model
-    @tools.ormcache()
-    def _route_table(self):
-        """[(route, command)] of every command with a REST binding, built once
-        per registry; two commands bound to one method and path stop the
-        registry from loading."""
+    @tools.ormcache("api_version")
+    def _route_table(self, api_version=1):
+        """[(route, command)] of every command with a REST binding in one API
+        version, built once per registry; two commands bound to one method
+        and path of a version stop the registry from loading."""
         table, seen = [], {}
         for command in self.env["mfg.integration.command"]._command_table().values():
-            if not command.rest:
+            if not command.rest or command.rest.api != api_version:
                 continue
             route = ApiRoute(command.rest)
             bound = (route.method, route.path)
             if bound in seen:
                 raise ValueError(
-                    f"{route.method} {route.path} binds both {seen[bound]} and {command.label}."
+                    f"{route.prefix} {route.method} {route.path} binds both {seen[bound]} "
+                    f"and {command.label}."
                 )
             seen[bound] = command.label
             table.append((route, command))
         return tuple(table)
 
+    @api.model
+    @tools.ormcache()
+    def _api_versions(self):
+        """The REST API versions some command's binding names (1 always)."""
+        commands = self.env["mfg.integration.command"]._command_table().values()
+        return tuple(sorted({1} | {command.rest.api for command in commands if command.rest}))
+
     def _register_hook(self):
         result = super()._register_hook()
-        self._route_table()
+        for api_version in self._api_versions():
+            self._route_table(api_version)
         return result
 
-    def _match_route(self, method, path):
+    def _match_route(self, method, path, api_version=1):
         allowed = []
-        for route, command in self._route_table():
+        for route, command in self._route_table(api_version):
             params = route.match(path)
             if params is None:
                 continue
@@ -66,7 +75,9 @@ class MfgIntegrationApi(models.AbstractModel):
                 f"{path} accepts {', '.join(sorted(allowed))}, not {method}.",
                 headers={"Allow": ", ".join(sorted(allowed))},
             )
-        raise CommandProblem("not-found", f"There is no route {method} {API_PREFIX}{path}.")
+        raise CommandProblem(
+            "not-found", f"There is no route {method} {api_prefix(api_version)}{path}."
+        )
 
     # ------------------------------------------------------------------
     # HTTP request -> invocation -> outcome
@@ -83,11 +94,11 @@ class MfgIntegrationApi(models.AbstractModel):
         if not problem:
             try:
                 route, invocation.command, invocation.params = self._match_route(
-                    request.method, request.path
+                    request.method, request.path, request.api_version
                 )
-                invocation.channel = f"{route.method} {API_PREFIX}{route.path}"
+                invocation.channel = f"{route.method} {route.prefix}{route.path}"
                 invocation.span_name = invocation.channel
-                invocation.span_attributes["http.route"] = API_PREFIX + route.path
+                invocation.span_attributes["http.route"] = route.prefix + route.path
                 invocation.payload = self._parse_body(request)
             except CommandProblem as refused:
                 problem = refused
@@ -97,6 +108,7 @@ class MfgIntegrationApi(models.AbstractModel):
         headers = request.headers
         header = headers.get("authorization", "")
         key = header[7:].strip() if header[:7].lower() == "bearer " else None
+        prefix = api_prefix(request.api_version)
         company = headers.get("x-company-id")
         try:
             company = int(company) if company else None
@@ -117,12 +129,12 @@ class MfgIntegrationApi(models.AbstractModel):
             traceparent=headers.get("traceparent"),
             channel=request.path,
             method=request.method,
-            instance=API_PREFIX + request.path,
+            instance=prefix + request.path,
             # a route unknown yet: the method alone names the span (few names)
             span_name=request.method,
             span_attributes={
                 "http.request.method": request.method,
-                "url.path": API_PREFIX + request.path,
+                "url.path": prefix + request.path,
                 "client.address": request.remote_addr,
                 "user_agent.original": headers.get("user-agent"),
             },

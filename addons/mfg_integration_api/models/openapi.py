@@ -1,4 +1,5 @@
-"""OpenAPI 3.1 document generated from the commands' REST bindings."""
+"""OpenAPI 3.1 documents generated from the commands' REST bindings, one per
+REST API version."""
 
 from odoo import api, models
 
@@ -7,8 +8,6 @@ from odoo.addons.mfg_integration_command.problems import (
     SUCCESS_STATUS,
     problem_catalog,
 )
-
-from ..routing import API_PREFIX
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -72,17 +71,18 @@ class MfgIntegrationApiOpenapi(models.AbstractModel):
     _inherit = "mfg.integration.api"
 
     @api.model
-    def _openapi(self, server_url=""):
+    def _openapi(self, server_url="", api_version=1):
+        """The OpenAPI document of one REST API version: its own routes."""
         paths = {}
-        for route, command in self._route_table():
-            path = paths.setdefault(API_PREFIX + route.path, {})
+        for route, command in self._route_table(api_version):
+            path = paths.setdefault(route.prefix + route.path, {})
             path[route.method.lower()] = self._openapi_operation(route, command)
         problem_statuses = sorted({status for _k, status, _t, _m in PROBLEM_TYPES.values()})
         return {
             "openapi": "3.1.0",
             "info": {
                 "title": "Manufacturing Integration API",
-                "version": "1.0.0",
+                "version": f"{api_version}.0.0",
                 "description": (
                     "Inbound REST API of the manufacturing integration suite for Odoo. "
                     "Send your own identifiers and codes; Odoo translates them through the "

@@ -1,3 +1,4 @@
+from . import catalog_change
 from . import interface
 from . import interface_member
 from . import api_version

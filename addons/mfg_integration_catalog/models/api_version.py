@@ -33,7 +33,12 @@ def _midnight_utc(day):
 class MfgIntegrationApiVersion(models.Model):
     _name = "mfg.integration.api.version"
     _description = "Integration API Version"
-    _inherit = ["mail.thread", "mail.activity.mixin", "mfg.integration.audited"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "mfg.integration.audited",
+        "mfg.integration.catalog.governed",
+    ]
     _order = "number"
 
     name = fields.Char(compute="_compute_name", store=True)
@@ -97,7 +102,12 @@ class MfgIntegrationApiVersion(models.Model):
         self.env.registry.clear_cache()  # the request path's policy cache
         return versions
 
+    def _in_production(self):
+        """Callers use it: its changes are approved by four eyes."""
+        return self.state in ("production", "deprecated")
+
     def write(self, vals):
+        self._check_governed_write(vals)
         result = super().write(vals)
         if POLICY_FIELDS & set(vals):
             self.env.registry.clear_cache()

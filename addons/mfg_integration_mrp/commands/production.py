@@ -37,6 +37,32 @@ CREATE_PRODUCTION_ORDER = {
     },
 }
 
+# v2: `quantity` is named `planned_quantity`, as production orders answer it,
+# and an urgent order can say so
+CREATE_PRODUCTION_ORDER_V2 = {
+    **CREATE_PRODUCTION_ORDER,
+    "required": ["id", "product", "planned_quantity", "unit"],
+    "properties": {
+        **{
+            name: schema
+            for name, schema in CREATE_PRODUCTION_ORDER["properties"].items()
+            if name != "quantity"
+        },
+        "planned_quantity": POSITIVE_QUANTITY,
+        "priority": {
+            "enum": ["normal", "urgent"],
+            "description": "Urgent orders come first in Odoo's planning (default normal).",
+        },
+    },
+}
+
+
+def _create_production_order_v1(payload):
+    """A v2 creation as the v1 handler reads it (which also reads `priority`)."""
+    upgraded = {name: value for name, value in payload.items() if name != "planned_quantity"}
+    return {**upgraded, "quantity": payload["planned_quantity"]}
+
+
 WORK_ORDER_SUMMARY = answer(
     {
         "id": {**NULLABLE_STRING, "description": "Your id, where one is cross-referenced."},
@@ -124,6 +150,29 @@ PRODUCTION_CONFIRMATION = {
     },
 }
 
+# v2: `produced_quantity` is named `good_quantity` (scrap is apart), and the
+# shift that produced it is noted with the operator
+PRODUCTION_CONFIRMATION_V2 = {
+    **PRODUCTION_CONFIRMATION,
+    "required": ["good_quantity"],
+    "properties": {
+        **{
+            name: schema
+            for name, schema in PRODUCTION_CONFIRMATION["properties"].items()
+            if name != "produced_quantity"
+        },
+        "good_quantity": QUANTITY,
+        "shift": {**CODE, "description": "The shift that produced it, noted on the order."},
+    },
+}
+
+
+def _production_confirmation_v1(payload):
+    """A v2 confirmation as the v1 handler reads it (which also reads `shift`)."""
+    upgraded = {name: value for name, value in payload.items() if name != "good_quantity"}
+    return {**upgraded, "produced_quantity": payload["good_quantity"]}
+
+
 PRODUCTION_ORDER_PAGE = answer(
     {
         "items": {"type": "array", "items": PRODUCTION_ORDER},
@@ -204,6 +253,61 @@ COMMANDS = [
             "lot": "LOT-2026-0042",
             "work_center": "WC-ASSY",
             "operator": "J. Doe",
+            "source_timestamp": "2026-11-26T10:00:00Z",
+        },
+    ),
+    Command(
+        name="production_order.create",
+        version=2,
+        handler=f"{HANDLERS}:_command_create_production_order",
+        upgrade=_create_production_order_v1,
+        rest=Rest(
+            "POST",
+            "/production-orders",
+            operation="create_production_order_v2",
+            tag="Production",
+            api=2,
+        ),
+        scope="production:write",
+        summary="Create and confirm a manufacturing order from a planning system "
+        "(v2: planned_quantity, priority)",
+        request_schema=CREATE_PRODUCTION_ORDER_V2,
+        response_schema=PRODUCTION_ORDER,
+        outcome="created",
+        latency_class="near-real-time",
+        example={
+            "id": "PLN-4712",
+            "product": "FG-100",
+            "planned_quantity": 20,
+            "unit": "EA",
+            "priority": "urgent",
+            "due_date": "2026-12-01T06:00:00Z",
+        },
+    ),
+    Command(
+        name="production_order.confirm",
+        version=2,
+        handler=f"{HANDLERS}:_command_confirm_production",
+        upgrade=_production_confirmation_v1,
+        subject="id",
+        rest=Rest(
+            "POST",
+            "/production-orders/{id}/confirmations",
+            operation="confirm_production_v2",
+            tag="Production",
+            api=2,
+        ),
+        scope="production:write",
+        summary="MES production confirmation, partial or final (v2: good_quantity, shift)",
+        request_schema=PRODUCTION_CONFIRMATION_V2,
+        response_schema=CONFIRMED_PRODUCTION_ORDER,
+        example={
+            "good_quantity": 20,
+            "scrapped_quantity": 1,
+            "scrap_reason": "SCR-01",
+            "final": True,
+            "lot": "LOT-2026-0042",
+            "shift": "B",
             "source_timestamp": "2026-11-26T10:00:00Z",
         },
     ),
@@ -288,6 +392,8 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
         }
         if body.get("due_date"):
             values["date_deadline"] = parse_timestamp(body["due_date"], "/due_date")
+        if body.get("priority") == "urgent":  # v2 only
+            values["priority"] = "1"
         production = self.env["mrp.production"].create(values)
         production.action_confirm()
         source = body.get("source_timestamp")
@@ -405,6 +511,7 @@ class MfgIntegrationMrpInbound(models.AbstractModel):
         for key, label in (
             ("work_center", _("work center")),
             ("operator", _("operator")),
+            ("shift", _("shift")),  # v2 only
             ("started_at", _("started")),
             ("finished_at", _("finished")),
         ):

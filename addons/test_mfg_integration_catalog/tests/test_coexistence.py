@@ -222,7 +222,9 @@ class TestRollback(CatalogCase):
         mes_owner = new_test_user(self.env, login="mes_owner", groups="base.group_user")
         self.mes.owner_id = mes_owner
         interface = self.production_interface.with_user(consultant)
-        interface.write({"owner_id": owner.id, "source_system_id": self.mes.id, "mode": "shadow"})
+        interface.write({"owner_id": owner.id, "source_system_id": self.mes.id})
+        # out of production by an approved change (test_changes), then live again
+        self.production_interface.mode = "shadow"
         interface.mode = "dual_run"
         self.assertEqual(interface.previous_mode, "shadow")
         action = interface.action_rollback()
