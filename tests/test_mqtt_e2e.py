@@ -223,7 +223,7 @@ def test_sparkplug_edge_node_births_data_and_death(mqtt_plant):
 
     assert wait_for(lambda: machine_state() == "unknown", timeout=60), log_path.read_text()[-4000:]
     counters = subscriptions["sparkplug counters"]
-    assert wait_for(lambda: cursor(server, counters, "M2") >= start + 3000, timeout=60)
+    assert wait_for(lambda: cursor(server, counters, "M2") >= (start + 3000) * 256, timeout=60)
     counts = server.call(
         "mfg.integration.equipment.count",
         "search_read",

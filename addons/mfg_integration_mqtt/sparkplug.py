@@ -79,6 +79,21 @@ def metrics_of(payload, prefix=""):
     return values
 
 
+def sequence_of(payload):
+    """A number that grows with each message of a machine: its timestamp (ms),
+    then its Sparkplug seq (0-255), for two messages of one millisecond."""
+    return payload.timestamp * 256 + (payload.seq or 0)
+
+
+def sequence_of_moment(milliseconds):
+    """The sequence number of a moment, before any message of it."""
+    return milliseconds * 256
+
+
+def milliseconds_of(sequence):
+    return sequence // 256
+
+
 def iso(milliseconds):
     """A Sparkplug timestamp (ms since the epoch, UTC) as ISO 8601."""
     moment = datetime.fromtimestamp(milliseconds / 1000, tz=UTC)

@@ -13,9 +13,10 @@ is applied once per subject and window: the consumer hands over the window's
 messages together, and they run through the pipeline as one invocation.
 
 A Sparkplug B subscription (``payload_format``) reads the metrics of DATA
-messages named as its command's fields, with the message's timestamp as the
-sequence number; it records births (to read aliases and data types) and
-applies its death command (e.g. the machine's state unknown) once per death.
+messages named as its command's fields, with the message's timestamp (and
+its Sparkplug seq within a millisecond) as the sequence number; it records
+births (to read aliases and data types) and applies its death command (e.g.
+the machine's state unknown) once per death.
 Several subscriptions may share a topic filter: each takes its own fields.
 """
 
@@ -100,7 +101,7 @@ class MfgIntegrationMqttSubscription(models.Model):
         required=True,
         tracking=True,
         help="Sparkplug B: topics spBv1.0/<group>/<type>/<edge node>[/<device>]; the device "
-        "(or the edge node) is the subject, the message's timestamp its sequence number.",
+        "(or the edge node) is the subject, the message's timestamp (and seq) its sequence number.",
     )
     metric_prefix = fields.Char(
         help="Sparkplug B: the metrics named <prefix><field> are the command's fields "
@@ -358,13 +359,13 @@ class MfgIntegrationMqttSubscription(models.Model):
                 if name in fields_ and value is not None
             }
             if not values:
-                return None, data.timestamp, None
+                return None, sparkplug.sequence_of(data), None
             # reported by exception: a summed field left out adds nothing
             for name in command.summed:
                 values.setdefault(name, 0)
             if self.timestamp_field:
                 values[self.timestamp_field] = sparkplug.iso(data.timestamp)
-            return values, data.timestamp, None
+            return values, sparkplug.sequence_of(data), None
 
         return read
 
@@ -443,7 +444,10 @@ class MfgIntegrationMqttSubscription(models.Model):
             if not self.death_body or not self._declares_fields(command, cursor):
                 continue
             # after whatever the machine reported last, Odoo's clock permitting
-            moment = max(int(now.replace(tzinfo=UTC).timestamp() * 1000), cursor.last_sequence + 1)
+            moment = max(
+                int(now.replace(tzinfo=UTC).timestamp() * 1000),
+                sparkplug.milliseconds_of(cursor.last_sequence) + 1,
+            )
             payload = json.loads(self.death_body)
             if self.timestamp_field:
                 payload[self.timestamp_field] = sparkplug.iso(moment)
@@ -454,7 +458,7 @@ class MfgIntegrationMqttSubscription(models.Model):
             if not response.succeeded:
                 self._refuse(topic, cursor.subject, raw, response.body)
                 counts["refused"] += 1
-            self._advance(cursor.subject, moment)
+            self._advance(cursor.subject, sparkplug.sequence_of_moment(moment))
 
     def _declares_fields(self, command, cursor):
         """Whether the subject's birth declared a metric of the command (an

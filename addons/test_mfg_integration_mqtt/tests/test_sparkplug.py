@@ -77,7 +77,7 @@ class TestSparkplugSubscription(MachineCase):
         )
         return spb.DBirth(timestamp=stamp, seq=1, metrics=metrics).encode()
 
-    def data(self, stamp, **by_alias):
+    def data(self, stamp, seq=2, **by_alias):
         """A DDATA as edge nodes send it after their birth: metrics by alias,
         without names or data types."""
         aliases = {"state": (1, STRING), "reason": (2, STRING), "good": (3, UINT64)}
@@ -92,7 +92,7 @@ class TestSparkplugSubscription(MachineCase):
             )
             for name, value in by_alias.items()
         )
-        return spb.DData(timestamp=stamp, seq=2, metrics=metrics).encode()
+        return spb.DData(timestamp=stamp, seq=seq, metrics=metrics).encode()
 
     def death(self, bd_seq):
         metric = spb.Metric(timestamp=None, name="bdSeq", datatype=UINT64, value=bd_seq)
@@ -126,12 +126,19 @@ class TestSparkplugSubscription(MachineCase):
         )
         count = self.press.mfg_count_ids
         self.assertEqual((count.good_qty, count.rejected_qty), (15, 1))
+        # two reports of one millisecond: told apart by their Sparkplug seq
+        same = self.ms(3) + 500
+        self.assertEqual(
+            self.receive(topic, self.data(same, seq=7, good=1), self.data(same, seq=8, good=2)),
+            [{"skipped": 2}, {"applied": 2}],
+        )
+        self.assertEqual(sum(self.press.mfg_count_ids.mapped("good_qty")), 18)
         stop = self.data(self.ms(4), state="down", reason="E-SPINDLE")
         self.receive(topic, stop)
         request = self.requests_of(self.press)
         self.assertEqual((request.mfg_alarm_code, request.mfg_occurrences), ("E-SPINDLE", 1))
         self.assertEqual(self.workcenter.working_state, "blocked")
-        # delivered again after a consumer crash: recognised by its timestamp
+        # delivered again after a consumer crash: recognised by its timestamp and seq
         self.assertEqual(self.receive(topic, stop), [{"duplicate": 1}, {"duplicate": 1}])
         self.assertEqual(request.mfg_occurrences, 1)
         self.receive(topic, self.data(self.ms(5), state="running"))
