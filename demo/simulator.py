@@ -5,6 +5,7 @@ MES-02 (line 2), which sends its commands to its RabbitMQ command queue.
     python demo/simulator.py --rate 2 --duration 60
     python demo/simulator.py --scenario short     # the scripted run of the tests
     python demo/simulator.py --transport amqp --rate 1 --duration 60
+    python demo/simulator.py --transport mqtt --duration 120   # IIOT-01: demo/iiot.py
 
 Over HTTP it releases production orders and confirms them (sometimes with a
 variance), reports inventory movements (sometimes with a unit nobody mapped),
@@ -35,6 +36,7 @@ from pathlib import Path
 
 import pika
 import requests
+from iiot import run_mqtt
 
 API = "/api/mfg/v1"
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
@@ -579,10 +581,10 @@ def main(argv=None):
     parser.add_argument("--seed", type=int)
     parser.add_argument(
         "--transport",
-        choices=["http", "amqp"],
+        choices=["http", "amqp", "mqtt"],
         default="http",
         help="http: MES-01, WMS-01 and the supplier portal over REST (default); "
-        "amqp: MES-02 over RabbitMQ",
+        "amqp: MES-02 over RabbitMQ; mqtt: IIOT-01's machines over MQTT",
     )
     parser.add_argument(
         "--amqp-url",
@@ -596,6 +598,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.transport == "amqp":
         return run_amqp(args)
+    if args.transport == "mqtt":
+        return run_mqtt(args)
     credentials = json.loads(Path(args.credentials).read_text())
     plant = Plant(args.url, credentials, seed=args.seed)
     started = time.monotonic()

@@ -57,8 +57,9 @@ def test_installing_the_demo_twice_created_nothing_twice(demo):
         == 9
     )
     clients = server.call("mfg.integration.client", "search_read", [], ["name", "state"])
-    # the four systems' clients and the monitoring system's (metrics:read)
-    assert sorted(c["state"] for c in clients) == ["approved"] * 5
+    # the five systems' clients (IIOT-01's machines over MQTT) and the monitoring
+    # system's (metrics:read)
+    assert sorted(c["state"] for c in clients) == ["approved"] * 6
     assert "Plant monitoring (Prometheus)" in {c["name"] for c in clients}
     assert credentials["metrics_key"]
     # MES-02 has no API key: its command queue vouches for it

@@ -12,6 +12,8 @@
         "mfg_integration_api",
         "mfg_integration_broker",
         "mfg_integration_exception",
+        "mfg_integration_maintenance",
+        "mfg_integration_mqtt",
         "mfg_integration_mrp",
         "mfg_integration_observability",
         "mfg_integration_webhook",
@@ -21,6 +23,7 @@
         "data/plant_data.xml",
         "data/integration_data.xml",
         "data/broker_data.xml",
+        "data/iiot_data.xml",
         "data/demo_functions.xml",
     ],
 }

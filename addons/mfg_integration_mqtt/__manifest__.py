@@ -9,7 +9,7 @@
     "license": "LGPL-3",
     "installable": True,
     "depends": ["mfg_integration_command"],
-    "external_dependencies": {"python": ["paho-mqtt"]},
+    "external_dependencies": {"python": ["paho-mqtt", "pysparkplug"]},
     "data": [
         "security/ir.model.access.csv",
         "security/security.xml",

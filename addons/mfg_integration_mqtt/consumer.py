@@ -15,7 +15,10 @@ committed are recognised by their sequence number per subject (see the
 subscription) and not applied twice.
 
 States and alarms are applied at once, in order; a command with summed
-fields (counters) is buffered per topic and applied once per window. A bad
+fields (counters) is buffered per topic and applied once per window. A
+message that several subscriptions match (Sparkplug B: one DATA message with
+a machine's state and its counters) goes to each, and is acknowledged when
+all of them have committed it. A bad
 message is refused and kept in Odoo with its reason, and acknowledged: it
 never comes back, so it cannot loop.
 """
@@ -59,10 +62,10 @@ class HeldAckClient(mqtt.Client):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.held = collections.deque()  # [mid, done] in order of arrival
+        self.held = collections.deque()  # [mid, parts not yet done] in order of arrival
 
-    def hold(self, message):
-        entry = [message.mid, False]
+    def hold(self, message, parts):
+        entry = [message.mid, parts]
         if message.qos > 0:
             self.held.append(entry)
         return entry
@@ -73,7 +76,7 @@ class HeldAckClient(mqtt.Client):
 
     def release(self):
         """Acknowledge the messages done, up to the first one that is not."""
-        while self.held and self.held[0][1]:
+        while self.held and self.held[0][1] <= 0:
             mid, _done = self.held.popleft()
             super()._send_puback(mid)
 
@@ -226,8 +229,8 @@ class MqttConsumer:
             _logger.error("MQTT broker %s refused the connection: %s", broker["host"], reason_code)
             return
         topics = [
-            (subscription["topic"], SubscribeOptions(qos=1))
-            for subscription in broker["subscriptions"]
+            (topic, SubscribeOptions(qos=1))
+            for topic in dict.fromkeys(sub["topic"] for sub in broker["subscriptions"])
         ]
         client.subscribe(topics)
 
@@ -241,28 +244,28 @@ class MqttConsumer:
     # ------------------------------------------------------------------
     # Messages
     # ------------------------------------------------------------------
-    def _subscription_of(self, broker_id, topic):
-        for subscription in self.config[broker_id]["subscriptions"]:
-            if mqtt.topic_matches_sub(subscription["topic"], topic):
-                return subscription
-        return None
+    def _subscriptions_of(self, broker_id, topic):
+        return [
+            subscription
+            for subscription in self.config[broker_id]["subscriptions"]
+            if mqtt.topic_matches_sub(subscription["topic"], topic)
+        ]
 
     def _on_message(self, broker_id, client, _userdata, message):
-        entry = client.hold(message)
-        subscription = self._subscription_of(broker_id, message.topic)
-        if subscription is None:  # a subscription paused since: not ours any more
+        subscriptions = self._subscriptions_of(broker_id, message.topic)
+        entry = client.hold(message, len(subscriptions))
+        if not subscriptions:  # a subscription paused since: not ours any more
             self.counts["unmatched"] += 1
-            entry[1] = True
-        elif subscription["summed"] and subscription["window"] > 0:
-            key = (subscription["id"], message.topic)
-            window = self.windows.setdefault(key, [time.monotonic(), [], [], client])
-            window[1].append(message.payload)
-            window[2].append(entry)
-            if len(window[1]) >= MAX_WINDOW_MESSAGES:
-                self._apply_window(key, subscription)
-        else:
-            if self._apply(subscription["id"], message.topic, [message.payload]) is not None:
-                entry[1] = True
+        for subscription in subscriptions:
+            if subscription["summed"] and subscription["window"] > 0:
+                key = (subscription["id"], message.topic)
+                window = self.windows.setdefault(key, [time.monotonic(), [], [], client])
+                window[1].append(message.payload)
+                window[2].append(entry)
+                if len(window[1]) >= MAX_WINDOW_MESSAGES:
+                    self._apply_window(key, subscription)
+            elif self._apply(subscription["id"], message.topic, [message.payload]) is not None:
+                entry[1] -= 1
         client.release()
 
     def _flush(self, due_only):
@@ -283,7 +286,7 @@ class MqttConsumer:
         if self._apply(subscription["id"], key[1], payloads) is None:
             return  # stopping with the database down: the broker delivers them again
         for entry in entries:
-            entry[1] = True
+            entry[1] -= 1
         client.release()
 
     def _apply(self, subscription_id, topic, payloads):

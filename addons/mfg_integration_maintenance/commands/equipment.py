@@ -13,7 +13,9 @@ from odoo.addons.mfg_integration_mrp.schemas import CODE, TIMESTAMP, answer
 # a machine clock ahead of Odoo's by more than this sends states "from the future"
 CLOCK_SKEW = timedelta(minutes=5)
 
-MACHINE_STATES = ["running", "idle", "setup", "down"]
+# unknown: nobody hears the machine (its gateway's Sparkplug death certificate):
+# its time counts neither as running nor as lost until it reports again
+MACHINE_STATES = ["running", "idle", "setup", "down", "unknown"]
 
 EQUIPMENT_STATE = {
     "type": "object",
@@ -75,7 +77,7 @@ COMMANDS = [
         subject="id",
         rest=Rest("POST", "/equipment/{id}/state", operation="equipment_state", tag="Maintenance"),
         scope="equipment:write",
-        summary="Report a machine's state (running, idle, setup, down with a reason)",
+        summary="Report a machine's state (running, idle, setup, down with a reason, unknown)",
         request_schema=EQUIPMENT_STATE,
         response_schema=EQUIPMENT_STATUS,
         example={"state": "down", "reason": "E-SPINDLE", "at": "2026-01-05T08:00:00Z"},

@@ -80,7 +80,7 @@ class MfgIntegrationMqttRefusedMessage(models.Model):
             return True
         subscription = self.subscription_id
         raw = (self.payload or "").encode()
-        payload, _sequence, problem = subscription._read(raw)
+        payload, _sequence, problem = subscription._read_kept(raw)
         command = subscription._command()
         response = subscription._run(command, self.topic, self.subject, payload, raw, problem)
         if response.succeeded:
