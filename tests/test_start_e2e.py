@@ -39,7 +39,10 @@ if job == 0:
     for fd in (0, 1, 2):
         os.dup2(terminal, fd)
     os.execv(sys.argv[2], sys.argv[2:])
-os.setpgid(job, job)
+try:
+    os.setpgid(job, job)
+except PermissionError:
+    pass  # the child ran exec already: it made its group itself (shells do the same)
 os.tcsetpgrp(terminal, job)
 _, status = os.waitpid(job, 0)
 print(os.waitstatus_to_exitcode(status), flush=True)
