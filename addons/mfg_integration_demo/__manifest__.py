@@ -14,6 +14,7 @@
         "mfg_integration_exception",
         "mfg_integration_mrp",
         "mfg_integration_observability",
+        "mfg_integration_sync",
         "mfg_integration_webhook",
     ],
     "data": [
@@ -22,5 +23,6 @@
         "data/integration_data.xml",
         "data/broker_data.xml",
         "data/demo_functions.xml",
+        "data/sync_data.xml",
     ],
 }
