@@ -31,6 +31,7 @@ sys.path.insert(0, str(HERE))
 import broker  # noqa: E402
 import health  # noqa: E402
 import peers  # noqa: E402
+import sync  # noqa: E402
 from broker_harness import start_consumer, stop_consumer  # noqa: E402
 from credentials import issue_credentials  # noqa: E402
 from harness import odoo_shell, start_server, stop_server, wait_for  # noqa: E402
@@ -1064,6 +1065,7 @@ def main(argv=None):
     )  # fmt: skip
     if args.batch:
         sizes["batch"] = args.batch
+    sizes["sync"] = sync.SIZES[args.quick]
     rows = []
     logs = Path(tempfile.mkdtemp())
     receiver = Receiver()
@@ -1247,6 +1249,8 @@ def main(argv=None):
     progress("integration health dashboard")
     result = health.measure_health(args.odoo_src, args.conf1, args.db, sizes["health"])
     rows.extend(health.health_rows(result, sizes["health"]))
+
+    rows.extend(sync.measure(args.odoo_src, args.conf1, args.db, sizes["sync"], logs, HELPERS))
 
     progress("outbound: Odoo with 2 job slot(s)")
     # its workers count in one metrics directory, so that /metrics sums them

@@ -1,7 +1,7 @@
 """Fake WMS: stock on hand per product, location and lot, served the way a real
 WMS's REST API pages its changes, with faults to switch on for tests.
 
-    python demo/fake_wms.py --port 8076 --records 12
+    python demo/fake_wms.py --port 8073
 
     GET  /stock?updated_since=<ISO>&after_id=<n>&limit=<n>   a page of changes
     POST /stock  {"records": [...]}                         a client pushes values
@@ -20,6 +20,7 @@ requests wrongly, then the WMS behaves again.
 """
 
 import argparse
+import bisect
 import hashlib
 import json
 import threading
@@ -36,20 +37,42 @@ def iso(moment):
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def demo_records(count=12, start=None):
-    """Stock rows with distinct timestamps, a few of them planted to differ
-    from the demo plant's Odoo (see the README's walkthrough)."""
-    start = start or datetime(2026, 1, 5, 6, 0, tzinfo=timezone.utc)
-    return [
-        {
-            "product": f"CMP-{index % 4 + 1}",
-            "location": f"WH/A-{index // 4 + 1:02d}",
-            "lot": None,
-            "quantity": 10 + index,
-            "unit": "EA",
-            "updated_at": iso(start + timedelta(minutes=index)),
+def demo_records():
+    """The demo plant's stock as its WMS (WMS-01) holds it. The plant's sync job
+    has pulled everything up to midnight of 2026-01-05; the three changes of
+    that night follow it. Planted: HSG10 counted 395 on A-01-01 (Odoo: 400),
+    120 kg of STL50 on LINE-1 that Odoo lacks, and no lot GX-INIT-001 of GX100
+    (Odoo: 40), all from before the cursor, so the nightly pull leaves them
+    for the reconciliation to find (see the README's walkthrough)."""
+
+    def row(product, location, quantity, unit, stamp, lot=None):
+        return {
+            "product": product,
+            "location": location,
+            "lot": lot,
+            "quantity": quantity,
+            "unit": unit,
+            "updated_at": stamp,
         }
-        for index in range(count)
+
+    before = "2026-01-04T18:%02d:00Z"
+    night = "2026-01-05T02:%02d:00Z"
+    return [
+        row("HSG10", "A-01-01", 395, "PCE", before % 0),
+        row("STL50", "A-01-01", 600, "KG", before % 1),
+        row("STL50", "LINE-1", 120, "KG", before % 2),
+        *(
+            row("BRG30", "A-01-01", 500, "PCE", before % (3 + n), lot=f"BRG-2026-{n:02d}")
+            for n in range(1, 4)
+        ),
+        *(
+            row("MTR40", "A-01-01", 1, "PCE", before % (10 + n), lot=f"MTR-{n:05d}")
+            for n in range(1, 11)
+        ),
+        # the night's changes: what the nightly pull reads
+        row("SHF20", "A-01-01", 810, "PCE", night % 0),
+        row("BRG30", "A-01-01", 200, "PCE", night % 1, lot="BRG-2026-04"),
+        row("HSG10", "LINE-1", 30, "PCE", night % 2),
     ]
 
 
@@ -249,6 +272,96 @@ class FakeWms:
 CHECKSUM_MODULUS = 2**60
 
 
+class GeneratedWms(FakeWms):
+    """A WMS of many rows made up on demand (the benchmark's million): row i
+    is product GP<i mod 1000>, location GL<i div 1000>, quantity i mod 97 + 1,
+    changed at START + i seconds, id i + 1. Of the first ``count`` rows,
+    ``missing`` are left out and ``changed`` answer one more; ``extra`` rows
+    follow them. Pages are cut from the indexes; the checksum buckets come
+    from the rows' key hashes, sorted once, and running sums of their
+    checksums: a bucket is two binary searches. Read-only."""
+
+    START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+    def __init__(self, count, missing=(), changed=(), extra=0, timeout_seconds=5.0):
+        super().__init__(timeout_seconds=timeout_seconds)
+        self.count, self.total = count, count + extra
+        self.missing, self.changed = frozenset(missing), frozenset(changed)
+        self.sorted_hashes = None
+
+    @classmethod
+    def odoo_row(cls, index):
+        """(product, location, quantity) of row index as Odoo holds it."""
+        return f"GP{index % 1000:04d}", f"GL{index // 1000:04d}", index % 97 + 1
+
+    def row(self, index):
+        product, location, quantity = self.odoo_row(index)
+        return {
+            "id": index + 1,
+            "product": product,
+            "location": location,
+            "lot": None,
+            "quantity": quantity + (1 if index in self.changed else 0),
+            "unit": "EA",
+            "updated_at": iso(self.START + timedelta(seconds=index)),
+        }
+
+    def upsert(self, records):
+        if records:
+            raise ValueError("a generated WMS is read-only")
+
+    def page(self, updated_since, after_id, limit):
+        since = parse(updated_since) - self.START
+        index = max(after_id, int(since.total_seconds()) + 1 if since.total_seconds() >= 0 else 0)
+        records = []
+        while index < self.total and len(records) < limit:
+            if index not in self.missing:
+                records.append(self.row(index))
+            index += 1
+        last = records[-1] if records else None
+        more = last is not None and index < self.total
+        next_cursor = (
+            {"updated_since": last["updated_at"], "after_id": last["id"]} if more else None
+        )
+        return {"records": records, "next": next_cursor}
+
+    def _sorted(self):
+        with self.lock:
+            if self.sorted_hashes is None:
+                held = sorted(
+                    (key_hash(row), row_checksum(row), index)
+                    for index in range(self.total)
+                    if index not in self.missing
+                    for row in (self.row(index),)
+                )
+                self.sorted_hashes = [entry[0] for entry in held]
+                self.sorted_indexes = [entry[2] for entry in held]
+                running, self.running_sums = 0, [0]
+                for entry in held:
+                    running += entry[1]
+                    self.running_sums.append(running)
+            return self.sorted_hashes
+
+    def _span(self, prefix):
+        hashes = self._sorted()
+        low = bisect.bisect_left(hashes, prefix)
+        high = bisect.bisect_left(hashes, prefix + "g") if prefix else len(hashes)
+        return low, high
+
+    def checksums(self, prefix):
+        buckets = {}
+        for digit in "0123456789abcdef":
+            low, high = self._span(prefix + digit)
+            if high > low:
+                checksum = (self.running_sums[high] - self.running_sums[low]) % CHECKSUM_MODULUS
+                buckets[prefix + digit] = {"count": high - low, "checksum": str(checksum)}
+        return buckets
+
+    def holding(self, prefix):
+        low, high = self._span(prefix)
+        return [self.row(index) for index in self.sorted_indexes[low:high]]
+
+
 def key_hash(row):
     """md5 of product|location|lot: where a row falls in the checksum buckets."""
     key = f"{row['product']}|{row['location']}|{row.get('lot') or ''}"
@@ -276,12 +389,11 @@ def serve(wms, port, host="127.0.0.1"):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8076)
-    parser.add_argument("--records", type=int, default=12, help="demo rows to hold at start")
+    parser.add_argument("--port", type=int, default=8073)
     arguments = parser.parse_args()
-    wms = FakeWms(demo_records(arguments.records))
+    wms = FakeWms(demo_records())
     server = ThreadingHTTPServer(("127.0.0.1", arguments.port), wms.handler())
-    print(f"Fake WMS on http://127.0.0.1:{arguments.port}/stock ({len(wms.rows)} rows)")
+    print(f"Fake WMS on http://127.0.0.1:{arguments.port}/stock ({len(wms.rows)} rows)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

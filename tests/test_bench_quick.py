@@ -48,6 +48,9 @@ def test_quick_benchmark_prints_every_measure():
         "look-ups of the cache: hits; misses",
         "hit ratio, target >= 99%",
         "wall time of the whole benchmark",
+        "by extract (COPY, SQL): found 100, exactly the planted: yes",
+        "by checksums: found 100, exactly the planted: yes",
+        "ratio pull / JSON-RPC, target >= 2",
     ):
         assert measure in table, measure
     # every order done while the receiver was down reached it through the outbox

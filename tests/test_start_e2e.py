@@ -51,6 +51,7 @@ print(os.waitstatus_to_exitcode(status), flush=True)
 # the processes of the demo, by a part of their command line
 ALWAYS = {
     "the demo webhook receiver": "demo/receiver.py",
+    "the demo fake WMS": "demo/fake_wms.py",
     "Odoo": "odoo-bin -c",
     "the command consumer": "mfg_broker_consumer",
     "the demo analytics consumer": "demo/analytics.py",
@@ -198,7 +199,7 @@ def test_a_helper_stops_alone_and_ctrl_c_stops_everything(broker_of_its_own, obs
         assert terminal.shell.stdout.read().strip() == "130", terminal.tail()
         # Odoo's workers end a moment after their server
         assert wait_for(lambda: not terminal.session(), timeout=10), terminal.session()
-        ports = [port, port + 3, port + 6] + ([port + 7, port + 8] if observe else [])
+        ports = [port, port + 3, port + 4, port + 6] + ([port + 7, port + 8] if observe else [])
         assert not [each for each in ports if listening(each)]
     finally:
         terminal.close()

@@ -16,6 +16,7 @@
         "mfg_integration_mqtt",
         "mfg_integration_mrp",
         "mfg_integration_observability",
+        "mfg_integration_sync",
         "mfg_integration_webhook",
     ],
     "data": [
@@ -25,5 +26,6 @@
         "data/broker_data.xml",
         "data/iiot_data.xml",
         "data/demo_functions.xml",
+        "data/sync_data.xml",
     ],
 }

@@ -19,6 +19,8 @@ RANGES = "mfg_integration_recon_range"
 HEX_DIGITS = "0123456789abcdef"
 # a bucket of at most this many records on either side is read, not split
 LEAF_SIZE = 8
+# Odoo's side of a checksum reconciliation (a temporary table of the transaction)
+ODOO_SIDE = "mfg_integration_recon_odoo_side"
 RECON_METHODS = [("extract", "Extract"), ("checksum", "Checksums")]
 LINE_KINDS = [
     ("missing_in_odoo", "Missing in Odoo"),
@@ -33,6 +35,15 @@ def tsv(value):
         return r"\N"
     text = str(value)
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def in_bucket(key_hash, prefix):
+    """SQL: the key hash falls in the bucket of prefix (a range of the index)."""
+    return SQL(
+        """(%(key)s COLLATE "C" >= %(prefix)s AND %(key)s COLLATE "C" < %(prefix)s || 'g')""",
+        key=key_hash,
+        prefix=prefix,
+    )
 
 
 class MfgIntegrationRecon(models.Model):
@@ -184,6 +195,17 @@ class MfgIntegrationRecon(models.Model):
         that disagree once they are small; those prefixes bound the
         comparison."""
         self.env.flush_all()  # Odoo's side is read in SQL
+        # Odoo's side aggregated once, indexed by key hash: each bucket is then a range
+        self.env.cr.execute(
+            SQL(
+                """DROP TABLE IF EXISTS %(odoo)s;
+                   CREATE TEMP TABLE %(odoo)s ON COMMIT DROP AS %(odoo_side)s;
+                   CREATE INDEX ON %(odoo)s ((key_hash COLLATE "C"));
+                   ANALYZE %(odoo)s""",
+                odoo=SQL.identifier(ODOO_SIDE),
+                odoo_side=self._odoo_side(),
+            )
+        )
         base = self.job_id.endpoint_url.rstrip("/")
         pending, leaves, requests_made = [""], [], 0
         while pending:
@@ -239,14 +261,13 @@ class MfgIntegrationRecon(models.Model):
                           mod(sum(('x' || substr(md5(o.product || '|' || o.location || '|'
                                 || o.lot || '|' || o.quantity::text), 1, 15))::bit(60)::bigint
                                 ::numeric), %(modulus)s)::text
-                     FROM (%(odoo_side)s) o
-                    WHERE left(o.key_hash, %(length)s) = %(prefix)s
+                     FROM %(odoo)s o
+                    WHERE %(in_bucket)s
                     GROUP BY 1""",
                 depth=len(prefix) + 1,
-                length=len(prefix),
-                prefix=prefix,
                 modulus=2**60,
-                odoo_side=self._odoo_side(),
+                odoo=SQL.identifier(ODOO_SIDE),
+                in_bucket=in_bucket(SQL("o.key_hash"), SQL("%s", prefix)),
             )
         )
         return {
@@ -255,6 +276,7 @@ class MfgIntegrationRecon(models.Model):
         }
 
     def _drop_staging(self):
+        self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(ODOO_SIDE)))
         self.env.cr.execute(
             SQL("DELETE FROM %s WHERE recon_id = %s", SQL.identifier(RANGES), self.id)
         )
@@ -268,6 +290,9 @@ class MfgIntegrationRecon(models.Model):
         types = self.env["mfg.integration.object.type"]
         now = fields.Datetime.now()
         self.env.flush_all()
+        # the staging rows were just copied: without statistics the planner takes
+        # them for a handful and joins a million of them row by row
+        self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(STAGING)))
         self.env.cr.execute(
             SQL(
                 """
@@ -295,12 +320,7 @@ system_side AS (
       LEFT JOIN uom_uom unit_uom ON unit_uom.id = units.uom_id
      WHERE e.recon_id = %(recon)s AND e.quantity <> 0
 ),
-odoo_side AS (
-    SELECT * FROM (%(odoo_side)s) o
-     WHERE NOT %(ranged)s OR EXISTS (
-           SELECT 1 FROM %(ranges)s r
-            WHERE r.recon_id = %(recon)s AND left(o.key_hash, length(r.prefix)) = r.prefix)
-),
+odoo_side AS (%(odoo_side)s),
 compared AS (
     SELECT coalesce(s.product, o.product) AS product,
            coalesce(s.location, o.location) AS location,
@@ -331,9 +351,7 @@ SELECT %(recon)s, %(company)s, kind, field, product, location, lot,
  WHERE system_hash <> odoo_hash
 """,
                 staging=SQL.identifier(STAGING),
-                ranges=SQL.identifier(RANGES),
-                odoo_side=self._odoo_side(),
-                ranged=self.method == "checksum",
+                odoo_side=self._odoo_side_read(),
                 uom_records="uom.uom,%",
                 system=system.id,
                 product_type=types.search([("code", "=", "product")], limit=1).id,
@@ -361,6 +379,20 @@ SELECT %(recon)s, %(company)s, kind, field, product, location, lot,
                 "missing_in_system_count": counts.get("missing_in_system", 0),
                 "different_count": counts.get("different", 0),
             }
+        )
+
+    def _odoo_side_read(self):
+        """Odoo's side as the comparison reads it: all of it after an extract;
+        after checksums, the rows of the buckets that disagree."""
+        if self.method != "checksum":
+            return self._odoo_side()
+        return SQL(
+            "SELECT o.* FROM %(ranges)s r JOIN %(odoo)s o ON %(in_bucket)s "
+            "WHERE r.recon_id = %(recon)s",
+            ranges=SQL.identifier(RANGES),
+            odoo=SQL.identifier(ODOO_SIDE),
+            in_bucket=in_bucket(SQL("o.key_hash"), SQL("r.prefix")),
+            recon=self.id,
         )
 
     def _odoo_side(self):
