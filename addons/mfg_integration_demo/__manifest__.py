@@ -12,6 +12,7 @@
         "mfg_integration_api",
         "mfg_integration_broker",
         "mfg_integration_exception",
+        "mfg_integration_masterdata",
         "mfg_integration_mrp",
         "mfg_integration_observability",
         "mfg_integration_webhook",
@@ -22,5 +23,6 @@
         "data/integration_data.xml",
         "data/broker_data.xml",
         "data/demo_functions.xml",
+        "data/plm_data.xml",
     ],
 }

@@ -1,2 +1,3 @@
 from . import demo_plant
 from . import mes_line_2
+from . import plm_01
