@@ -33,7 +33,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE.parent / "demo"))
 
-LOAD_RECORDS = 1000  # records per load, as a PLM would page a large release
+# records per load, as a PLM pages a large release: a load's job runs in an HTTP
+# worker, which Odoo stops after limit_time_real (120 s by default)
+LOAD_RECORDS = 100
 WAITING = ("queued", "processing")
 TARGET = 2.0
 
@@ -192,15 +194,6 @@ def measure(process, rest, rpc, sizes, helpers):
     records = item_records(run, items, boms) + bom_records(run, items, boms, lines)
     known = KnownIds(rpc)
 
-    progress(f"master data: {items} items and {boms} BoMs through masterdata.load")
-    reset_peak(process)
-    started = time.perf_counter()
-    ids = load_through_command(rest, rpc, records[:items])
-    ids += load_through_command(rest, rpc, records[items:])
-    load_seconds = time.perf_counter() - started
-    load_memory = peak(process)
-    check_loads(rest, ids)
-
     progress(f"master data: {rpc_items} items and {rpc_boms} BoMs through JSON-RPC, 4 clients")
     reset_peak(process)
     started = time.perf_counter()
@@ -212,8 +205,19 @@ def measure(process, rest, rpc, sizes, helpers):
         "mrp.bom", "search_count", [("product_tmpl_id.default_code", "=like", f"RP{run}-%")]
     )
     assert made == rpc_boms, f"JSON-RPC made {made} of {rpc_boms} BoMs"
+    rpc_rate = (rpc_items + rpc_boms) / rpc_seconds
+    progress(f"master data: JSON-RPC {rpc_rate:.2f} records/s in {rpc_seconds:.0f} s")
 
-    per_second = (items + boms) / load_seconds, (rpc_items + rpc_boms) / rpc_seconds
+    progress(f"master data: {items} items and {boms} BoMs through masterdata.load")
+    reset_peak(process)
+    started = time.perf_counter()
+    ids = load_through_command(rest, rpc, records[:items])
+    ids += load_through_command(rest, rpc, records[items:])
+    load_seconds = time.perf_counter() - started
+    load_memory = peak(process)
+    check_loads(rest, ids)
+
+    per_second = (items + boms) / load_seconds, rpc_rate
     ratio = per_second[0] / per_second[1]
     verdict = helpers["verdict"]
     return [
@@ -224,7 +228,7 @@ def measure(process, rest, rpc, sizes, helpers):
             "",
         ),
         (
-            "  masterdata.load, asynchronous (loads of 1,000 records)",
+            f"  masterdata.load, asynchronous (loads of {LOAD_RECORDS} records)",
             f"{load_seconds:.0f} s",
             f"{per_second[0]:.0f}",
             f"{load_memory}",
@@ -246,7 +250,7 @@ def measure(process, rest, rpc, sizes, helpers):
 
 
 # items, BoMs, lines a BoM; JSON-RPC's items and BoMs
-SIZES = {"quick": (100, 10, 10, 100, 10), "full": (10_000, 1_000, 10, 500, 50)}
+SIZES = {"quick": (100, 10, 10, 40, 4), "full": (10_000, 1_000, 10, 500, 50)}
 
 
 def main(argv=None):
