@@ -55,10 +55,12 @@ class Plm:
 
     def release_bom(self, bad=None):
         """A BoM revision of the pump with a change number; ``bad``: one of its
-        lines names a component that was never published."""
+        lines names a component that was never published. Publishes the pump and
+        its parts first, once (all at once: new cross-references refresh the
+        mapping cache of every worker, best early in a run)."""
         for part in (PARENT, *COMPONENTS):
             if part[0] not in self.published:
-                return self.publish_item(part)
+                self.publish_item(part)
         bad = bad if bad is not None else self.plant.random.random() < self.bad_share
         self.changes += 1
         change = f"ECO-{self.plant.run}-{self.changes:03d}"
