@@ -30,6 +30,7 @@ sys.path.insert(0, str(HERE))
 
 import broker  # noqa: E402
 import health  # noqa: E402
+import masterdata  # noqa: E402
 import peers  # noqa: E402
 import sync  # noqa: E402
 from broker_harness import start_consumer, stop_consumer  # noqa: E402
@@ -1208,6 +1209,15 @@ def main(argv=None):
         )
         rows.append(("  speed-up (ratio of the rates)", f"{rest_rate / rpc_rate:.2f}", "", ""))
         memory_during(f"Batch: {sizes['batch']} inventory counts", process)
+        rows.extend(
+            masterdata.measure(
+                process,
+                Rest(server.url, credentials["keys"]["PLM-01"]),
+                rpc,
+                masterdata.SIZES["quick" if args.quick else "full"],
+                HELPERS,
+            )
+        )
         # the same server (one job slot) serves the first outbound run
         progress("outbound: Odoo with 1 job slot(s)")
         reset_peak_memory(process)
@@ -1374,6 +1384,8 @@ HELPERS = {
     "percentile": percentile,
     "verdict": verdict,
     "progress": progress,
+    "reset_peak_memory": reset_peak_memory,
+    "peak_memory_mb": peak_memory_mb,
 }
 
 

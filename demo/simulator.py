@@ -37,6 +37,7 @@ from pathlib import Path
 import pika
 import requests
 from iiot import run_mqtt
+from plm import Plm
 
 API = "/api/mfg/v1"
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
@@ -61,6 +62,7 @@ class Plant:
         self.results = []  # (action, status, latency ms, problem type)
         self.lock = threading.Lock()
         self.sessions = {system: requests.Session() for system in self.keys}
+        self.plm = Plm(self) if Plm.SYSTEM in self.keys else None  # demo/plm.py
 
     # ------------------------------------------------------------------
     def call(self, action, system, method, path, body=None, idempotency_key=None):
@@ -248,6 +250,7 @@ class Plant:
             (self.confirm_shipment, 1),
             (self.hold_lot, 0.5),
             (self.release_lot, 0.5),
+            *([(self.plm.step, 1)] if self.plm else []),
         ]
         action = self.random.choices([a for a, _w in actions], [w for _a, w in actions])[0]
         return action()

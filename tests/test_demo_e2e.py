@@ -57,13 +57,13 @@ def test_installing_the_demo_twice_created_nothing_twice(demo):
         == 9
     )
     clients = server.call("mfg.integration.client", "search_read", [], ["name", "state"])
-    # the five systems' clients (IIOT-01's machines over MQTT) and the monitoring
-    # system's (metrics:read)
-    assert sorted(c["state"] for c in clients) == ["approved"] * 6
+    # the six systems' clients (IIOT-01's machines over MQTT, PLM-01's master data)
+    # and the monitoring system's (metrics:read)
+    assert sorted(c["state"] for c in clients) == ["approved"] * 7
     assert "Plant monitoring (Prometheus)" in {c["name"] for c in clients}
     assert credentials["metrics_key"]
     # MES-02 has no API key: its command queue vouches for it
-    assert set(credentials["keys"]) == {"MES-01", "WMS-01", "SUP-PORTAL"}
+    assert set(credentials["keys"]) == {"MES-01", "WMS-01", "SUP-PORTAL", "PLM-01"}
     assert len(credentials["purchase_orders"]) == 10
     assert len(credentials["deliveries"]) == 15
     # the broker: one connection, one analytics sink with one queue, one command queue

@@ -13,6 +13,7 @@
         "mfg_integration_broker",
         "mfg_integration_exception",
         "mfg_integration_maintenance",
+        "mfg_integration_masterdata",
         "mfg_integration_mqtt",
         "mfg_integration_mrp",
         "mfg_integration_observability",
@@ -27,5 +28,6 @@
         "data/iiot_data.xml",
         "data/demo_functions.xml",
         "data/sync_data.xml",
+        "data/plm_data.xml",
     ],
 }
