@@ -7,6 +7,7 @@ addons the catalog does not depend on: their members name the model and the
 record, and are inventoried only where the addon is installed.
 """
 
+import importlib
 import logging
 
 from odoo import _, api, fields, models
@@ -21,30 +22,49 @@ RECORD_SOURCES = {
     "command_queue": "mfg.integration.broker.queue",
 }
 PLATFORM_INTERFACE = "mfg_integration_catalog.interface_platform"
-# the manufacturing addon's business flows (its commands/<flow>.py) -> the
-# interface that catalogues them, and the event types that flow emits (by prefix)
+# the business addons' flows (their commands/<flow>.py) -> the interface that
+# catalogues them, and the event types that flow emits (by prefix)
+_MASTER_DATA = ("MASTER-DATA", "PLM master data", "master_data", ("masterdata.",))
 SUITE_FLOWS = {
-    "production": (
-        "MRP-PRODUCTION",
-        "Production orders",
-        "demand_to_production",
-        ("mrp.production.",),
-    ),
-    "work_orders": (
-        "MRP-WORK-ORDERS",
-        "Work order progress",
-        "demand_to_production",
-        ("mrp.workorder.",),
-    ),
-    "stock": ("MRP-STOCK", "Stock movements", "inventory", ("stock.transfer.", "stock.inventory.")),
-    "purchasing": (
-        "MRP-PURCHASING",
-        "Purchasing and receipts",
-        "procure_to_receipt",
-        ("purchase.", "stock.receipt."),
-    ),
-    "quality": ("MRP-QUALITY", "Quality holds", "quality_containment", ("stock.lot.",)),
-    "shipping": ("MRP-SHIPPING", "Shipments", "order_to_ship", ("stock.shipment.",)),
+    "mfg_integration_mrp": {
+        "production": (
+            "MRP-PRODUCTION",
+            "Production orders",
+            "demand_to_production",
+            ("mrp.production.",),
+        ),
+        "work_orders": (
+            "MRP-WORK-ORDERS",
+            "Work order progress",
+            "demand_to_production",
+            ("mrp.workorder.",),
+        ),
+        "stock": (
+            "MRP-STOCK",
+            "Stock movements",
+            "inventory",
+            ("stock.transfer.", "stock.inventory."),
+        ),
+        "purchasing": (
+            "MRP-PURCHASING",
+            "Purchasing and receipts",
+            "procure_to_receipt",
+            ("purchase.", "stock.receipt."),
+        ),
+        "quality": ("MRP-QUALITY", "Quality holds", "quality_containment", ("stock.lot.",)),
+        "shipping": ("MRP-SHIPPING", "Shipments", "order_to_ship", ("stock.shipment.",)),
+    },
+    "mfg_integration_masterdata": {
+        flow: _MASTER_DATA for flow in ("items", "boms", "workcenters", "supplier_terms", "loads")
+    },
+    "mfg_integration_maintenance": {
+        "equipment": (
+            "MAINTENANCE-EQUIPMENT",
+            "Machine states, alarms and counters",
+            "maintenance",
+            ("maintenance.request.", "mrp.workcenter.state_changed."),
+        ),
+    },
 }
 
 
@@ -197,8 +217,8 @@ class MfgIntegrationInterfaceMember(models.Model):
             uncatalogued.filtered(lambda m: m.kind == "command" and m.key == "request.get").write(
                 {"interface_id": platform.id}
             )
-        for flow, commands in self._suite_flow_commands().items():
-            code, name, process, event_prefixes = SUITE_FLOWS[flow]
+        for (addon, flow), commands in self._suite_flow_commands().items():
+            code, name, process, event_prefixes = SUITE_FLOWS[addon][flow]
             claimed = uncatalogued.filtered(
                 lambda m, commands=commands, event_prefixes=event_prefixes: (
                     m.kind == "command" and m.key in commands
@@ -214,23 +234,23 @@ class MfgIntegrationInterfaceMember(models.Model):
 
     @api.model
     def _suite_flow_commands(self):
-        """{flow: {command names}} of the manufacturing addon, where installed."""
-        module = (
+        """{(addon, flow): {command names}} of the business addons installed."""
+        installed = (
             self.env["ir.module.module"]
             .sudo()
             .search(
-                [("name", "=", "mfg_integration_mrp"), ("state", "in", ("installed", "to upgrade"))]
+                [("name", "in", list(SUITE_FLOWS)), ("state", "in", ("installed", "to upgrade"))]
             )
+            .mapped("name")
         )
-        if not module:
-            return {}
-        from odoo.addons.mfg_integration_mrp.commands import FLOWS
-
-        return {
-            flow.__name__.rsplit(".", 1)[1]: {command.name for command in flow.COMMANDS}
-            for flow in FLOWS
-            if flow.__name__.rsplit(".", 1)[1] in SUITE_FLOWS
-        }
+        found = {}
+        for addon in installed:
+            flows = importlib.import_module(f"odoo.addons.{addon}.commands").FLOWS
+            for flow in flows:
+                name = flow.__name__.rsplit(".", 1)[1]
+                if name in SUITE_FLOWS[addon]:
+                    found[addon, name] = {command.name for command in flow.COMMANDS}
+        return found
 
     @api.model
     def action_sync_inventory(self):

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.mfg_integration_catalog.models import interface as interface_module
+from odoo.addons.mfg_integration_catalog.models.interface_member import SUITE_FLOWS
 
 from .common import CatalogCase
 
@@ -24,6 +25,17 @@ class TestInventory(CatalogCase):
                 members.filtered(lambda m, name=name: m.key == name).interface_id.code,
                 "MRP-PRODUCTION",
             )
+        # every business addon's flow, where installed, has its interface
+        flows = self.Member._suite_flow_commands()
+        self.assertIn(("mfg_integration_mrp", "production"), flows)
+        for (addon, flow), names in flows.items():
+            code = SUITE_FLOWS[addon][flow][0]
+            for name in names:
+                self.assertEqual(
+                    members.filtered(lambda m, name=name: m.key == name).interface_id.code,
+                    code,
+                    f"{addon}: {name}",
+                )
         event_types = self.env["mfg.integration.event.type"].search([])
         catalogued = self.Member.search([("kind", "=", "event_type")])
         self.assertEqual(set(catalogued.mapped("res_id")), set(event_types.ids))
