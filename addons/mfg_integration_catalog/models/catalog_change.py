@@ -88,6 +88,7 @@ class MfgIntegrationGovernedChange(models.AbstractModel):
 
 class MfgIntegrationCatalogChange(models.Model):
     _name = "mfg.integration.catalog.change"
+    _inherit = "mfg.integration.change.request"
     _description = "Catalog Change Request"
     _order = "id desc"
     _rec_name = "target_name"
@@ -262,9 +263,7 @@ class MfgIntegrationCatalogChange(models.Model):
             diff = change._diff()
             if not diff:
                 raise UserError(_("This request changes nothing of %s.", target.display_name))
-            super(MfgIntegrationCatalogChange, change).write(
-                {"changes": json.dumps(diff, ensure_ascii=False, default=str)}
-            )
+            change._record_decision({"changes": json.dumps(diff, ensure_ascii=False, default=str)})
             Audit._record(
                 "change_requested",
                 target,
@@ -280,19 +279,6 @@ class MfgIntegrationCatalogChange(models.Model):
                 )
             )
         return changes
-
-    def write(self, vals):
-        if any(change.state != "pending" for change in self):
-            raise UserError(_("A decided change request cannot be edited."))
-        if set(vals) - {"reason"}:
-            raise UserError(_("Reject this request and make a new one to propose other values."))
-        return super().write(vals)
-
-    def _check_decidable(self):
-        self.env["mfg.integration.client"]._check_manager()
-        for change in self:
-            if change.state != "pending":
-                raise UserError(_("This change request was already decided."))
 
     def action_approve(self):
         """Apply the change: another Integration Manager than the requester."""
@@ -326,7 +312,7 @@ class MfgIntegrationCatalogChange(models.Model):
             # sudo is what lets a governed field of a record in production change;
             # the user stays the approver, in the audit trail too
             target.sudo().write(change._target_values())
-            super(MfgIntegrationCatalogChange, change).write(
+            change._record_decision(
                 {
                     "state": "approved",
                     "decided_by_id": self.env.uid,
@@ -348,7 +334,7 @@ class MfgIntegrationCatalogChange(models.Model):
         Audit = self.env["mfg.integration.audit.log"]
         for change in self:
             target = change._target()
-            super(MfgIntegrationCatalogChange, change).write(
+            change._record_decision(
                 {
                     "state": "rejected",
                     "decided_by_id": self.env.uid,

@@ -19,8 +19,36 @@ PROPOSED_FIELDS = {
 }
 
 
+class MfgIntegrationChangeRequest(models.AbstractModel):
+    """What every four-eyes change request shares: once made it is decided,
+    not edited, and only by an Integration Manager. It can be inherited by
+    the change requests of other governed records (e.g. the catalog's)."""
+
+    _name = "mfg.integration.change.request"
+    _description = "Four-Eyes Change Request"
+
+    def write(self, vals):
+        if any(change.state != "pending" for change in self):
+            raise UserError(_("A decided change request cannot be edited."))
+        if set(vals) - {"reason"}:
+            raise UserError(_("Reject this request and make a new one to propose other values."))
+        return super().write(vals)
+
+    def _record_decision(self, vals):
+        """Write what the request itself records (its diff, its decision),
+        past the guard that keeps users from editing it."""
+        return super().write(vals)
+
+    def _check_decidable(self):
+        self.env["mfg.integration.client"]._check_manager()
+        for change in self:
+            if change.state != "pending":
+                raise UserError(_("This change request was already decided."))
+
+
 class MfgIntegrationClientChange(models.Model):
     _name = "mfg.integration.client.change"
+    _inherit = "mfg.integration.change.request"
     _description = "API Client Change Request"
     _order = "id desc"
     _rec_name = "client_id"
@@ -193,9 +221,7 @@ class MfgIntegrationClientChange(models.Model):
             if not diff:
                 raise UserError(_("This request changes nothing of %s.", client.name))
             # applied later through _client_values: no direct write needed here
-            super(MfgIntegrationClientChange, change).write(
-                {"changes": json.dumps(diff, ensure_ascii=False, default=str)}
-            )
+            change._record_decision({"changes": json.dumps(diff, ensure_ascii=False, default=str)})
             Audit._record(
                 "change_requested",
                 client,
@@ -212,19 +238,6 @@ class MfgIntegrationClientChange(models.Model):
                 )
             )
         return changes
-
-    def write(self, vals):
-        if any(change.state != "pending" for change in self):
-            raise UserError(_("A decided change request cannot be edited."))
-        if set(vals) - {"reason"}:
-            raise UserError(_("Reject this request and make a new one to propose other values."))
-        return super().write(vals)
-
-    def _check_decidable(self):
-        self.env["mfg.integration.client"]._check_manager()
-        for change in self:
-            if change.state != "pending":
-                raise UserError(_("This change request was already decided."))
 
     def action_approve(self):
         """Apply the change: another Integration Manager than the requester."""
@@ -245,7 +258,7 @@ class MfgIntegrationClientChange(models.Model):
             # sudo is what lets the governed fields of an approved client change;
             # the user stays the approver, in the audit trail too
             client.sudo().write(change._client_values())
-            super(MfgIntegrationClientChange, change).write(
+            change._record_decision(
                 {
                     "state": "approved",
                     "decided_by_id": self.env.uid,
@@ -268,7 +281,7 @@ class MfgIntegrationClientChange(models.Model):
         Audit = self.env["mfg.integration.audit.log"]
         for change in self:
             client = change.client_id
-            super(MfgIntegrationClientChange, change).write(
+            change._record_decision(
                 {
                     "state": "rejected",
                     "decided_by_id": self.env.uid,
